@@ -1,0 +1,56 @@
+"""Run every benchmark; print each figure as a ratio against its reference, and write
+``benchmarks/results.md`` and ``benchmarks/results.json``. ``--quick`` runs small versions."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import platform
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+MODULES = ["tutorial_loop"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    parser.add_argument("--only", nargs="*", help="run only these benchmark modules")
+    args = parser.parse_args()
+    rows = []
+    for name in args.only or MODULES:
+        module = importlib.import_module(f"benchmarks.{name}")
+        for row in module.run(quick=args.quick):
+            rows.append(row)
+            print(
+                f"{row['benchmark']}: {row['seconds']:.4g} s, {row['reference']} "
+                f"{row['reference_seconds']:.4g} s -> {row['speedup']:.2f}x",
+                flush=True,
+            )
+    machine = f"{platform.machine()}, {platform.python_version()}, quick={args.quick}"
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine}. Ratio = reference seconds / weightfit seconds (> 1: faster).",
+        "",
+        "| benchmark | weightfit (s) | reference | reference (s) | ratio |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['benchmark']} | {r['seconds']:.4g} | {r['reference']} | "
+            f"{r['reference_seconds']:.4g} | {r['speedup']:.2f}x |"
+        )
+    suffix = "-quick" if args.quick else ""
+    (HERE / f"results{suffix}.md").write_text("\n".join(lines) + "\n")
+    (HERE / f"results{suffix}.json").write_text(
+        json.dumps({"machine": machine, "results": rows}, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""weightfit: find a price model's weights, step by step, and ask whether it beats naive."""
+
+from weightfit.errors import ConfigError, DataError, WeightfitError
+from weightfit.losses import mae, mse
+from weightfit.models import Affine, AutoRegressive, Model, Naive, Scale, Windows
+from weightfit.objective import Objective
+from weightfit.search import STRATEGIES, Fit, Guess, Step, get_strategy, minimize
+from weightfit.tutorial import TutorialResult, tutorial, tutorial_dtype
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "STRATEGIES",
+    "Affine",
+    "AutoRegressive",
+    "ConfigError",
+    "DataError",
+    "Fit",
+    "Guess",
+    "Model",
+    "Naive",
+    "Objective",
+    "Scale",
+    "Step",
+    "TutorialResult",
+    "WeightfitError",
+    "Windows",
+    "get_strategy",
+    "mae",
+    "minimize",
+    "mse",
+    "tutorial",
+    "tutorial_dtype",
+]

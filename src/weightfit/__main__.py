@@ -1,0 +1,3 @@
+from weightfit.cli import main
+
+main()

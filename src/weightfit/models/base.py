@@ -1,0 +1,61 @@
+"""The model protocol: ``predict(data, weights)``, a ``torch.nn.Module`` whose forward predicts.
+
+Weights are per series: a tensor of shape (S, k), or (C, S, k) for C candidate settings scored in
+one call. ``predict`` is pure (a search passes candidates); ``forward`` uses the module's own
+``weight`` parameter, so the gradient strategies see an ordinary module.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from weightfit.models.windows import DTYPE, Windows
+
+
+class Model(nn.Module):
+    """A one-step-ahead price model with ``n_weights`` weights per series."""
+
+    name = "model"
+    window = 1  # how many past prices it reads
+    n_weights = 0
+
+    def __init__(self, n_series: int = 1) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(self.initial_weights(n_series))
+
+    def initial_weights(self, n_series: int) -> Tensor:  # (S, k)
+        """Where a search starts: the model that predicts the last price."""
+        return torch.zeros(n_series, self.n_weights, dtype=DTYPE)
+
+    def predict(self, data: Windows, weights: Tensor) -> Tensor:  # (..., S, k) -> (..., N)
+        raise NotImplementedError
+
+    def forward(self, data: Windows) -> Tensor:  # (N,)
+        return self.predict(data, self.weight)
+
+    def reset(self, n_series: int) -> None:
+        """Resize the weights for ``n_series`` series, back at the initial values."""
+        self.weight = nn.Parameter(self.initial_weights(n_series))
+
+    def weight_names(self) -> list[str]:
+        return [f"w{i}" for i in range(self.n_weights)]
+
+    def extra_repr(self) -> str:
+        return f"series={self.weight.shape[0]}, weights={self.n_weights}"
+
+
+class LinearModel(Model):
+    """A model linear in its weights: ``prediction = offset + features @ w`` (per series).
+
+    Linear models under MSE have a closed-form optimum and a fast path: the loss is a quadratic
+    form in a few sufficient statistics (see ``weightfit.objective``).
+    """
+
+    def design(self, data: Windows) -> tuple[Tensor, Tensor]:  # (N, k), (N,)
+        raise NotImplementedError
+
+    def predict(self, data: Windows, weights: Tensor) -> Tensor:
+        features, offset = self.design(data)  # (N, k), (N,)
+        w = weights[..., data.series, :]  # (..., N, k)
+        return offset + (features * w).sum(-1)

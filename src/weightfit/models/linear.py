@@ -1,0 +1,101 @@
+"""The linear models: the tutorial's ``Scale``, ``Affine``, ``AutoRegressive``, and ``Naive``.
+
+>>> import torch
+>>> from weightfit.models.windows import Windows
+>>> Scale(weight=1.01)(Windows.from_pairs([420.0], [425.0]))  # the tutorial's first prediction
+tensor([424.2000], dtype=torch.float64, grad_fn=<AddBackward0>)
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from weightfit.models.base import LinearModel
+from weightfit.models.windows import DTYPE, Windows
+
+
+class Naive(LinearModel):
+    """Tomorrow's price is today's: no weights (the random walk, the baseline to beat)."""
+
+    name = "naive"
+
+    def design(self, data: Windows) -> tuple[Tensor, Tensor]:
+        last = data.x[:, -1]
+        return last.new_zeros(len(last), 0), last
+
+
+class Scale(LinearModel):
+    """The tutorial's model: ``prediction = price * weight``."""
+
+    name = "scale"
+    n_weights = 1
+
+    def __init__(self, weight: float = 1.0, n_series: int = 1) -> None:
+        self._initial = float(weight)
+        super().__init__(n_series)
+
+    def initial_weights(self, n_series: int) -> Tensor:
+        return torch.full((n_series, 1), self._initial, dtype=DTYPE)
+
+    def design(self, data: Windows) -> tuple[Tensor, Tensor]:
+        last = data.x[:, -1:]  # (N, 1)
+        return last, last.new_zeros(len(last))
+
+    def weight_names(self) -> list[str]:
+        return ["weight"]
+
+
+class Affine(LinearModel):
+    """``prediction = price * weight + bias`` (the bias in price units)."""
+
+    name = "affine"
+    n_weights = 2
+
+    def initial_weights(self, n_series: int) -> Tensor:
+        return torch.tensor([[1.0, 0.0]], dtype=DTYPE).repeat(n_series, 1)
+
+    def design(self, data: Windows) -> tuple[Tensor, Tensor]:
+        last = data.x[:, -1:]  # (N, 1)
+        return torch.cat([last, torch.ones_like(last)], 1), last.new_zeros(len(last))
+
+    def weight_names(self) -> list[str]:
+        return ["weight", "bias"]
+
+
+class AutoRegressive(LinearModel):
+    """An autoregression on the last ``lags`` prices, scale-free.
+
+    The window is divided by its last price: ``z_j = x[t-j] / x[t] - 1`` for the ``lags - 1``
+    older prices (the last one gives ``z_0 = 0`` and is dropped), and the model predicts the ratio
+    ``y / x[t] = 1 + bias + sum_j a_j z_j``. So one set of weights means the same for a 5 USD and
+    a 5000 USD ticker, and all-zero weights are the naive forecast. In price units the prediction
+    is ``x[t] + bias * x[t] + sum_j a_j (x[t-j] - x[t])``: linear in the weights, fitted in closed
+    form under MSE, and equal to a least-squares regression of ``y`` on the ``lags`` last prices
+    without intercept (``bias=True``).
+    """
+
+    name = "ar"
+
+    def __init__(self, lags: int = 5, bias: bool = True, n_series: int = 1) -> None:
+        if int(lags) != lags or lags < 1:
+            raise ValueError(f"Invalid lags: {lags!r} (must be an integer >= 1)")
+        self.lags = int(lags)
+        self.bias = bool(bias)
+        self.window = self.lags
+        self.n_weights = self.lags - 1 + int(self.bias)
+        super().__init__(n_series)
+
+    def design(self, data: Windows) -> tuple[Tensor, Tensor]:
+        x = data.x[:, -self.lags :]  # (N, p) oldest first
+        last = x[:, -1:]  # (N, 1)
+        parts = [(x[:, :-1] - last).flip(1)]  # (N, p - 1): x[t-1] - x[t], x[t-2] - x[t], ...
+        if self.bias:
+            parts.append(last)
+        return torch.cat(parts, 1), last[:, 0]
+
+    def weight_names(self) -> list[str]:
+        return [f"a{j}" for j in range(1, self.lags)] + (["bias"] if self.bias else [])
+
+    def extra_repr(self) -> str:
+        return f"lags={self.lags}, bias={self.bias}, " + super().extra_repr()

@@ -1,0 +1,102 @@
+"""Windows: one-step-ahead (past prices, next price) pairs from many series at once.
+
+Series are concatenated with offsets (the layout of a long ``unique_id, ds, y`` frame):
+``values[offsets[s]:offsets[s + 1]]`` is series ``s``. A model that reads ``window`` prices gets,
+for every origin ``t`` of every series, ``x = values[t - window + 1 : t + 1]`` and the target
+``y = values[t + 1]``. Nothing here loops over series.
+
+>>> w = Windows.from_pairs([420.0], [425.0])  # the tutorial: one series, one pair
+>>> w.x, w.y, w.n_series
+(tensor([[420.]], dtype=torch.float64), tensor([425.], dtype=torch.float64), 1)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+DTYPE = torch.float64
+
+
+def _check_prices(name: str, values: Tensor) -> None:
+    bad = ~torch.isfinite(values) | (values <= 0)
+    if bool(bad.any()):
+        i = int(bad.nonzero()[0, 0])
+        raise ValueError(
+            f"Invalid {name}: {float(values.reshape(-1)[i])!r} at position {i} "
+            "(prices must be finite and positive)"
+        )
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Pairs of (the last ``window`` prices, the next price), for ``n_series`` series."""
+
+    x: Tensor  # (N, W) past prices, oldest first; x[:, -1] is the price at the origin
+    y: Tensor  # (N,) the price one step after the origin
+    series: Tensor  # (N,) int64, which series each row belongs to, in [0, n_series)
+    n_series: int
+    origin: Tensor | None = None  # (N,) int64 index of the origin within its series
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+    @property
+    def window(self) -> int:
+        return int(self.x.shape[1])
+
+    @classmethod
+    def from_pairs(cls, x: Any, y: Any, series: Any = None) -> Windows:
+        """Windows from explicit prices: ``x`` of shape (N,) or (N, W), ``y`` of shape (N,)."""
+        xt = torch.as_tensor(x, dtype=DTYPE).reshape(len(np.atleast_1d(y)), -1)
+        yt = torch.as_tensor(y, dtype=DTYPE).reshape(-1)
+        _check_prices("price", xt)
+        _check_prices("target", yt)
+        if series is None:
+            st = torch.zeros(len(yt), dtype=torch.int64)
+        else:
+            st = torch.as_tensor(series, dtype=torch.int64)
+        n = int(st.max()) + 1 if len(st) else 0
+        return cls(xt, yt, st, n)
+
+    @classmethod
+    def from_values(
+        cls,
+        values: Any,  # (T,) all series concatenated
+        offsets: Any,  # (S + 1,) series s is values[offsets[s]:offsets[s + 1]]
+        window: int = 1,
+        stop: Any = None,  # (S,) per series, targets must have index < stop (exclusive)
+        start: Any = None,  # (S,) per series, targets must have index >= start
+    ) -> Windows:
+        """Every (window, next price) pair of every series, built with index arithmetic."""
+        if window < 1:
+            raise ValueError(f"Invalid window: {window} (must be >= 1)")
+        v = torch.as_tensor(values, dtype=DTYPE)
+        off = torch.as_tensor(offsets, dtype=torch.int64)
+        n_series = len(off) - 1
+        length = off[1:] - off[:-1]  # (S,)
+        # targets are local indices in [first, last): first >= window, last <= length
+        first = torch.full_like(length, window)
+        if start is not None:
+            first = torch.maximum(first, torch.as_tensor(start, dtype=torch.int64))
+        last = length.clone()
+        if stop is not None:
+            last = torch.minimum(last, torch.as_tensor(stop, dtype=torch.int64))
+        count = (last - first).clamp(min=0)  # (S,)
+        series = torch.repeat_interleave(torch.arange(n_series), count)  # (N,)
+        starts = torch.cumsum(count, 0) - count  # (S,) first row of each series
+        target = first[series] + torch.arange(len(series)) - starts[series]  # (N,) local
+        at = off[series] + target  # (N,) global index of each target
+        lag = torch.arange(-window, 0)  # (W,)
+        x = v[at[:, None] + lag]  # (N, W)
+        return cls(x, v[at], series, n_series, target - 1)
+
+
+def prod(shape: tuple[int, ...]) -> int:
+    """How many candidates a weights tensor of shape (..., S, k) holds."""
+    return math.prod(shape[:-2])

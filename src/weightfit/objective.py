@@ -1,0 +1,137 @@
+"""The objective a search sees: ``objective(weights) -> loss``, one loss per series.
+
+Built once from a model, data and a loss. Weights of shape (S, k) give losses (S,); a stack of C
+candidates (C, S, k) gives (C, S) in one vectorised call, and counts as C evaluations.
+
+The fast path: for a linear model under MSE, ``prediction = offset + F w``, so with residual
+target ``d = y - offset`` the loss of series s is the quadratic form
+
+    n_s * loss_s(w) = (w - w*)' G_s (w - w*) + r_s,   G_s = F_s' F_s,  G_s w* = F_s' d_s,
+
+with ``r_s`` the residual sum of squares at the least-squares optimum ``w*``. The statistics are
+computed once (two passes over the data); after that an evaluation costs O(k^2) per series, not
+O(n k). Centring the form at ``w*`` keeps the loss accurate near the optimum, where the textbook
+``w'Gw - 2c'w + d'd`` cancels catastrophically.
+
+>>> from weightfit.models import Scale
+>>> from weightfit.models.windows import Windows
+>>> objective = Objective(Scale(), Windows.from_pairs([420.0], [425.0]))
+>>> objective.fast, objective.optimum.tolist()
+(True, [[1.0119047619047619]])
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+from weightfit.losses import MSE, Loss, get_loss, per_series_mean
+from weightfit.models.base import LinearModel, Model
+from weightfit.models.windows import Windows
+
+
+class Statistics(NamedTuple):
+    """Sufficient statistics of a linear model under MSE, per series."""
+
+    gram: Tensor  # (S, k, k) F'F
+    optimum: Tensor  # (S, k) least-squares weights (minimum norm where G is singular)
+    residual: Tensor  # (S,) residual sum of squares at the optimum
+    rows: Tensor  # (S,) rows per series
+
+
+def statistics(model: LinearModel, data: Windows) -> Statistics:
+    """One pass for ``F'F`` and ``F'd``, a batched solve, one pass for the residual."""
+    features, offset = model.design(data)  # (N, k), (N,)
+    d = data.y - offset  # (N,)
+    n, k, s = len(d), features.shape[1], data.n_series
+    outer = (features[:, :, None] * features[:, None, :]).reshape(n, k * k)
+    gram = torch.zeros(s, k * k, dtype=d.dtype).index_add_(0, data.series, outer).reshape(s, k, k)
+    moment = torch.zeros(s, k, dtype=d.dtype).index_add_(0, data.series, features * d[:, None])
+    optimum = (torch.linalg.pinv(gram, hermitian=True) @ moment[:, :, None])[:, :, 0]  # (S, k)
+    fitted = (features * optimum[data.series]).sum(-1)
+    residual = torch.zeros(s, dtype=d.dtype).index_add_(0, data.series, (d - fitted) ** 2)
+    count = torch.bincount(data.series, minlength=s).to(d.dtype)
+    return Statistics(gram, optimum, residual, count)
+
+
+class Objective:
+    """``loss(weights)`` per series for one model on one data set."""
+
+    def __init__(
+        self,
+        model: Model,
+        data: Windows,
+        loss: str | Loss = "mse",
+        *,
+        fast: bool = True,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        """``dtype`` rounds predictions and targets to it before the loss (``torch.float32`` is
+        what the tutorial's ``torch.tensor(float)`` does); it turns the fast path off."""
+        self.model, self.data, self.loss = model, data, get_loss(loss)
+        self.dtype = dtype
+        self.n_series, self.n_weights = data.n_series, model.n_weights
+        if len(data) == 0:
+            raise ValueError("No data to fit: every series is shorter than the model's window")
+        counts = torch.bincount(data.series, minlength=data.n_series)
+        if bool((counts == 0).any()):
+            s = int((counts == 0).nonzero()[0, 0])
+            raise ValueError(
+                f"Series {s} has no (window, next price) pair: it needs more than "
+                f"{model.window} prices for a model of window {model.window}"
+            )
+        self.fast = (
+            fast
+            and dtype in (None, data.y.dtype)
+            and isinstance(model, LinearModel)
+            and isinstance(self.loss, MSE)
+        )
+        self.stats = statistics(model, data) if self.fast else None  # type: ignore[arg-type]
+        if self.stats is not None:
+            g, w_star, r, n = self.stats
+            self._quadratic: tuple[Tensor, Tensor, Tensor] | None = (
+                g / n[:, None, None],
+                w_star,
+                r / n,
+            )
+        else:
+            self._quadratic = None
+        target = data.y if dtype is None else data.y.to(dtype)
+        self._target = target  # (N,) in the loss's precision
+        # a linear model's design does not depend on the weights: build it once
+        self._design = model.design(data) if isinstance(model, LinearModel) else None
+        self._has_offset = self._design is not None and bool(self._design[1].any())
+
+    @property
+    def optimum(self) -> Tensor | None:
+        """The closed-form least-squares weights (S, k), where the fast path applies."""
+        return None if self.stats is None else self.stats.optimum
+
+    def __call__(self, weights: Tensor) -> Tensor:  # (..., S, k) -> (..., S)
+        if self._quadratic is not None:
+            g, w_star, r = self._quadratic  # G / n, w*, r / n
+            delta = weights - w_star  # (..., S, k)
+            if self.n_weights == 1:  # (..., S): the tutorial's Scale, one multiply-add
+                return torch.addcmul(r, delta[..., 0] * g[:, 0, 0], delta[..., 0])
+            quad = (torch.matmul(delta[..., None, :], g)[..., 0, :] * delta).sum(-1)
+            return quad + r
+        return self.direct(weights)
+
+    def direct(self, weights: Tensor) -> Tensor:
+        """The loss by predicting every row (what the fast path must equal)."""
+        if self._design is not None and self.n_series == 1:
+            # one series (the tutorial's case): weights (..., 1, k) @ (k, N) -> (..., 1, N)
+            features, offset = self._design
+            prediction = torch.matmul(weights, features.T)
+            if self._has_offset:
+                prediction = prediction + offset
+        else:
+            prediction = self.model.predict(self.data, weights)[..., None, :]  # (..., 1, N)
+        if self.dtype is not None:
+            prediction = prediction.to(self.dtype)
+        errors = self.loss.pointwise(prediction, self._target)  # (..., 1, N)
+        if self.n_series == 1:
+            return errors[..., 0] if errors.shape[-1] == 1 else errors.mean(-1)  # (..., 1)
+        return per_series_mean(errors[..., 0, :], self.data.series, self.n_series)

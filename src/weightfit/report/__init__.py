@@ -1,0 +1,1 @@
+"""The faces' rendering: terminal tables and text, and pictures."""

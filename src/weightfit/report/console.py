@@ -1,0 +1,94 @@
+"""Terminal rendering with rich. Nothing here computes; it shows what the library returned."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from weightfit.search import Step
+from weightfit.tutorial import TutorialResult
+
+
+@contextmanager
+def progress_bar(
+    console: Console, total: int, label: str, every: int = 1
+) -> Iterator[Callable[[Step], None]]:
+    """A live progress display, shown from the first step on; yields a search callback."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task(label, total=total, loss="-")
+    seen = [0]
+
+    def advance(step: Step) -> None:
+        if seen[0] == 0:
+            progress.start()
+        seen[0] += 1
+        if seen[0] % every == 0 or seen[0] == total:
+            progress.update(task, completed=seen[0], loss=f"{float(step.loss.max()):.6g}")
+
+    try:
+        yield advance
+    finally:
+        if seen[0]:
+            progress.stop()
+
+
+def render_tutorial(result: TutorialResult, console: Console) -> None:
+    r = result
+    step = r.fit.history[1].weights - r.fit.history[0].weights if len(r.fit.history) > 1 else None
+    size = abs(float(step.reshape(-1)[0])) if step is not None else float("nan")
+    console.print("[bold]1. The model[/]   predict(price, weight) = price * weight")
+    console.print(
+        f"[bold]2. A first guess[/]   weight {r.initial_weight}: {r.price:g} -> "
+        f"{r.initial_prediction:.6g} USD; the real next price is {r.target:g} USD"
+    )
+    console.print(
+        f"   Its error (MSE, as torch's F.mse_loss): ({r.initial_prediction:.6g} - {r.target:g})^2"
+        f" = [bold]{r.initial_error:.6g}[/]"
+    )
+    console.print(f"[bold]3. The guessing method[/]   {r.iterations} times: try weight ± {size:g},")
+    console.print("   keep the side with the lower error")
+    table = Table(show_header=True, header_style="bold")
+    for col in ("", "weight", "prediction (USD)", "error (MSE)"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        "before", f"{r.initial_weight!r}", f"{r.initial_prediction:.10g}", f"{r.initial_error:.6g}"
+    )
+    table.add_row(
+        "after", f"{r.final_weight!r}", f"{r.final_prediction:.10g}", f"{r.final_error:.6g}"
+    )
+    console.print(table)
+    console.print(
+        f"[bold]4. What it cost[/]   {r.evaluations} loss evaluations "
+        f"({r.iterations} iterations x 2) in {r.fit.seconds * 1000:.1f} ms"
+    )
+    tail = sorted({round(float(s.weights.reshape(-1)[0]), 12) for s in r.fit.history[-6:]})
+    digits = max(0, round(-math.log10(size))) if size > 0 else 6
+    console.print(
+        f"[bold]5. Why it stalls[/]   the weight it looks for is {r.target:g}/{r.price:g} = "
+        f"{r.best_weight:.10g},"
+    )
+    console.print(f"   but it can only move in steps of {size:g}.")
+    if len(tail) == 2:
+        console.print(
+            f"   The step is a floor: it ends oscillating between {tail[0]:.{digits}f} and "
+            f"{tail[1]:.{digits}f},"
+        )
+        console.print(f"   never at {r.best_weight:.10g}.")
+    else:
+        console.print(
+            f"   It ran out of iterations {abs(r.final_weight - r.best_weight):.3g} away from it: "
+            "a step this small needs many more iterations, a larger one cannot get close."
+        )

@@ -1,0 +1,162 @@
+"""The one driver: it owns the loop, the budget, the evaluation count, history and stopping.
+
+A strategy is a small object with ``start(objective, weights) -> state``,
+``step(objective, state) -> state`` and ``done(state) -> reason | None``. Its state is a
+NamedTuple with at least ``weights`` (S, k), ``loss`` (S,) and ``iteration``. Strategies never
+loop, never count and never print: every loss evaluation passes through ``_Budget`` below, the
+one place where evaluations are counted, and progress goes through ``callback``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+import torch
+from torch import Tensor
+
+from weightfit.models.windows import DTYPE, prod
+
+ObjectiveFn = Callable[[Tensor], Tensor]
+
+
+class State(Protocol):
+    @property
+    def weights(self) -> Tensor: ...
+    @property
+    def loss(self) -> Tensor: ...
+    @property
+    def iteration(self) -> int: ...
+
+
+class Strategy(Protocol):
+    name: str
+
+    def start(self, objective: ObjectiveFn, weights: Tensor) -> Any: ...
+    def step(self, objective: ObjectiveFn, state: Any) -> Any: ...
+    def done(self, state: Any) -> str | None: ...
+
+
+class Step(NamedTuple):
+    """One accepted step: the evaluations spent so far, the loss and weights after it."""
+
+    evaluations: int
+    loss: Tensor  # (S,)
+    weights: Tensor  # (S, k)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What every strategy returns (after scipy's ``OptimizeResult``).
+
+    ``stop`` is data, one of: ``"iterations"``, ``"tolerance"``, ``"max_evaluations"``,
+    ``"max_seconds"``, ``"exact"``, ``"early_stopping"``, ``"no_progress"``.
+    """
+
+    weights: Tensor  # (S, k)
+    loss: Tensor  # (S,)
+    evaluations: int
+    iterations: int
+    stop: str
+    strategy: str
+    seconds: float
+    history: list[Step] = field(default_factory=list, repr=False)
+
+    @property
+    def weight(self) -> float:
+        """The single weight of a one-series, one-weight fit."""
+        return float(self.weights.reshape(-1)[0]) if self.weights.numel() == 1 else float("nan")
+
+
+class OutOfBudget(Exception):
+    """Raised by the counted objective when a call would pass ``max_evaluations``."""
+
+
+class _Budget:
+    """The choke point: counts each candidate scored and refuses calls over the budget."""
+
+    def __init__(self, objective: ObjectiveFn, limit: int | None) -> None:
+        self.objective, self.limit, self.count = objective, limit, 0
+
+    def __call__(self, weights: Tensor) -> Tensor:
+        n = prod(tuple(weights.shape))
+        if self.limit is not None and self.count + n > self.limit:
+            raise OutOfBudget
+        self.count += n
+        return self.objective(weights)
+
+
+def _detached(t: Tensor) -> Tensor:
+    return t.detach() if t.requires_grad else t
+
+
+def minimize(
+    objective: ObjectiveFn,
+    weights: Any,
+    strategy: Strategy | str = "guess",
+    *,
+    max_evaluations: int | None = None,
+    max_seconds: float | None = None,
+    callback: Callable[[Step], None] | None = None,
+    history: bool = True,
+) -> Fit:
+    """Run ``strategy`` on ``objective`` from ``weights`` (S, k) until it stops or the budget ends.
+
+    >>> import torch
+    >>> from weightfit.search import Guess
+    >>> quadratic = lambda w: ((w - 2.0) ** 2).sum(-1)  # (..., S, k) -> (..., S)
+    >>> fit = minimize(quadratic, [[1.0]], Guess(step=0.25, iterations=8))
+    >>> fit.weight, fit.evaluations, fit.stop
+    (2.0, 16, 'iterations')
+    """
+    from weightfit.search import get_strategy
+
+    strategy = get_strategy(strategy)
+    if max_evaluations is not None and max_evaluations < 0:
+        raise ValueError(f"Invalid max_evaluations: {max_evaluations} (must be >= 0)")
+    w = torch.as_tensor(weights, dtype=DTYPE)
+    if w.ndim != 2:
+        raise ValueError(f"Invalid weights shape {tuple(w.shape)}: expected (series, weights)")
+    budget = _Budget(objective, max_evaluations)
+    began = time.perf_counter()
+    try:
+        state = strategy.start(budget, w)
+    except OutOfBudget:
+        raise ValueError(
+            f"max_evaluations={max_evaluations} is too small for {strategy.name} to start"
+        ) from None
+    steps = [Step(budget.count, state.loss.detach().clone(), state.weights.detach().clone())]
+    stop = strategy.done(state)
+    while stop is None:
+        if max_seconds is not None and time.perf_counter() - began > max_seconds:
+            stop = "max_seconds"
+            break
+        try:
+            state = strategy.step(budget, state)
+        except OutOfBudget:
+            stop = "max_evaluations"
+            break
+        if history or callback is not None:
+            step = Step(budget.count, _detached(state.loss), _detached(state.weights))
+            if history:
+                steps.append(step)
+            if callback is not None:
+                callback(step)
+        stop = strategy.done(state)
+    loss = state.loss.detach()
+    if bool(torch.isnan(loss).any()):  # a strategy that never scored its weights (0 iterations)
+        with torch.no_grad():
+            loss = budget.objective(state.weights.detach())
+        budget.count += 1
+    return Fit(
+        weights=state.weights.detach(),
+        loss=loss,
+        evaluations=budget.count,
+        iterations=int(state.iteration),
+        stop=stop,
+        strategy=strategy.name,
+        seconds=time.perf_counter() - began,
+        history=steps if history else [],
+    )

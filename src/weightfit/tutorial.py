@@ -1,0 +1,100 @@
+"""The tutorial (``shared/seed.txt``), reproduced: one price, one weight, the guessing method.
+
+>>> result = tutorial()
+>>> result.initial_prediction, result.final_weight, result.evaluations
+(424.2, 1.0119999999999998, 2000)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from weightfit.models import Scale, Windows
+from weightfit.objective import Objective
+from weightfit.search import Fit, Guess, Step, minimize
+
+# The tutorial scores each guess as F.mse_loss(torch.tensor(price * w), torch.tensor(target)):
+# the prediction in float64, rounded to float32, and the loss in float32.
+tutorial_dtype = torch.float32
+
+
+@dataclass(frozen=True)
+class TutorialResult:
+    price: float
+    target: float
+    initial_weight: float
+    initial_prediction: float
+    initial_error: float
+    final_weight: float
+    final_prediction: float
+    final_error: float
+    evaluations: int
+    iterations: int
+    best_weight: float  # target / price, the weight the guessing method is looking for
+    fit: Fit
+
+    def to_dict(self) -> dict[str, float | int]:
+        keys = [
+            "price",
+            "target",
+            "initial_weight",
+            "initial_prediction",
+            "initial_error",
+            "final_weight",
+            "final_prediction",
+            "final_error",
+            "evaluations",
+            "iterations",
+            "best_weight",
+        ]
+        out: dict[str, float | int] = {k: getattr(self, k) for k in keys}
+        out["seconds"] = self.fit.seconds
+        return out
+
+
+def _check(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"Invalid {name}: {value!r} (must be a finite number)")
+    return float(value)
+
+
+def tutorial(
+    price: float = 420.0,
+    target: float = 425.0,
+    weight: float = 1.01,
+    step: float = 1e-4,
+    iterations: int = 1000,
+    callback: Callable[[Step], None] | None = None,
+) -> TutorialResult:
+    """Predict ``target`` from ``price`` with ``Scale(weight)``, then guess better weights."""
+    price, target, weight = (
+        _check("price", price),
+        _check("target", target),
+        _check("weight", weight),
+    )
+    data = Windows.from_pairs([price], [target])  # one series, one (x, y) pair
+    model = Scale(weight=weight)
+    # scored in float32 as the tutorial: a tie in float32 goes down, as its `else` does
+    objective = Objective(model, data, "mse", dtype=tutorial_dtype)
+    initial = model.initial_weights(1)  # (1, 1)
+    fit = minimize(objective, initial, Guess(step=step, iterations=iterations), callback=callback)
+    first = float(model.predict(data, initial)[0])
+    last = float(model.predict(data, fit.weights)[0])
+    return TutorialResult(
+        price=price,
+        target=target,
+        initial_weight=weight,
+        initial_prediction=first,
+        initial_error=(first - target) ** 2,
+        final_weight=fit.weight,
+        final_prediction=last,
+        final_error=(last - target) ** 2,
+        evaluations=fit.evaluations,
+        iterations=fit.iterations,
+        best_weight=target / price,
+        fit=fit,
+    )

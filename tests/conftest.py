@@ -1,0 +1,13 @@
+"""Shared helpers: run the CLI in-process and capture what a user would see."""
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("COLUMNS", "100")
+
+from typer.testing import CliRunner
+
+
+def run_cli(app, args):
+    """Invoke the typer app as the console script would, stdout and stderr kept apart."""
+    return CliRunner().invoke(app, args, catch_exceptions=False)
