@@ -1,0 +1,217 @@
+"""Cells to values: dates (day-first or month-first decided from the data) and numbers.
+
+Every failure names the line and column, what was found, and the flag that fixes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from weightfit.errors import DataError
+
+MISSING = {"", "null", "nan", "na", "n/a", "#n/a", "-", "--", "—", "none", "nil", "."}
+
+Where = Callable[[int], str]  # row position -> "file: line N"
+
+_DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?=$|[ T,])")
+_ISO = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}")
+_YMD_SLASH = re.compile(r"^\s*\d{4}[/.]\d{1,2}[/.]\d{1,2}")
+_DIGITS = re.compile(r"^\d+$")
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    """True where a cell is empty or a missing-value token (``null``, ``-``, ``N/A``, ...)."""
+    if values.dtype != object:
+        return values.isna()
+    text = values.astype("string").str.strip().str.lower()
+    return values.isna() | text.isin(MISSING).fillna(True).astype(bool)
+
+
+def _sample(values: pd.Series, n: int = 400) -> list[str]:
+    v = values.dropna().astype(str)
+    return [*v.iloc[: n // 2], *v.iloc[-n // 2 :]] if len(v) > n else list(v)
+
+
+def _time_format(rest: str) -> str | None:
+    """strptime format of the time part after a date (``" 09:30"``, ``"T09:30:00"``)."""
+    rest = rest.strip()
+    if not rest:
+        return ""
+    for pattern, fmt in (
+        (r"^\d{1,2}:\d{2}$", " %H:%M"),
+        (r"^\d{1,2}:\d{2}:\d{2}$", " %H:%M:%S"),
+        (r"^\d{1,2}:\d{2}:\d{2}\.\d+$", " %H:%M:%S.%f"),
+        (r"^\d{1,2}:\d{2}\s*[AaPp][Mm]$", " %I:%M %p"),
+        (r"^\d{1,2}:\d{2}:\d{2}\s*[AaPp][Mm]$", " %I:%M:%S %p"),
+    ):
+        if re.match(pattern, rest):
+            return fmt
+    return None
+
+
+def _dmy_format(sample: list[str], where_hint: str) -> tuple[str, str]:
+    """Day-first or month-first for ``01/02/2020``-style dates, decided from the data."""
+    parts = [_DMY.match(s) for s in sample]
+    matched = [m for m in parts if m]
+    first = max(int(m.group(1)) for m in matched)
+    second = max(int(m.group(3)) for m in matched)
+    sep = matched[0].group(2)
+    year = "%Y" if len(matched[0].group(4)) == 4 else "%y"
+    times = {_time_format(s[m.end() :]) for s, m in zip(sample, parts, strict=True) if m}
+    time = times.pop() if len(times) == 1 else None
+    tail = time if time is not None else ""
+    day_first = f"%d{sep}%m{sep}{year}{tail}"
+    month_first = f"%m{sep}%d{sep}{year}{tail}"
+    if first > 12 and second <= 12:
+        return day_first, f"day-first: a first field of {first} cannot be a month"
+    if second > 12 and first <= 12:
+        return month_first, f"month-first: a second field of {second} cannot be a month"
+    if first > 12 and second > 12:
+        raise DataError(
+            f"{where_hint}: dates like {sample[0]!r} have values above 12 in both the day and "
+            "the month place; pass --date-format, for example --date-format '%d/%m/%Y'"
+        )
+    # every field <= 12: decide from what the dates would mean
+    readings = {}
+    for fmt in (day_first, month_first):
+        parsed = pd.to_datetime(pd.Series(sample), format=fmt.strip(), errors="coerce")
+        if parsed.notna().all():
+            step = parsed.sort_values().diff().dropna()
+            readings[fmt] = {
+                "in order": parsed.is_monotonic_increasing or parsed.is_monotonic_decreasing,
+                "weekend": int((parsed.dt.dayofweek >= 5).sum()),
+                "step": step.median() if len(step) else pd.Timedelta(0),
+            }
+    name = {day_first: "day-first", month_first: "month-first"}
+    ordered = [f for f, r in readings.items() if r["in order"]]
+    if len(ordered) == 1:
+        return ordered[0], f"{name[ordered[0]]}: the only reading that puts the dates in order"
+    if len(ordered) == 2:
+        a, b = ordered
+        wa, wb = readings[a]["weekend"], readings[b]["weekend"]
+        if (wa == 0) != (wb == 0):
+            pick = a if wa == 0 else b
+            return pick, f"{name[pick]}: the other reading puts prices on weekends"
+        sa, sb = readings[a]["step"], readings[b]["step"]
+        if min(sa, sb) > pd.Timedelta(0) and max(sa, sb) >= 5 * min(sa, sb):
+            pick = a if sa < sb else b
+            return pick, (
+                f"{name[pick]}: it gives a steady spacing of {min(sa, sb).days} day(s) (ambiguous; "
+                f"pass --date-format to override)"
+            )
+    raise DataError(
+        f"{where_hint}: dates like {sample[0]!r} read both day-first and month-first; pass "
+        f"--date-format {day_first.strip()!r} (day first) or {month_first.strip()!r} (month first)"
+    )
+
+
+def date_format_of(sample: list[str], where_hint: str) -> tuple[str, str]:
+    """The format of a date column, and why: a strptime format, ``ISO8601``, ``epoch-ms``, ..."""
+    sample = [s.strip() for s in sample if s.strip()]
+    if not sample:
+        raise DataError(f"{where_hint}: the date column is empty; pass --date NAME")
+    if all(_DIGITS.match(s) for s in sample):
+        widths = {len(s) for s in sample}
+        if widths == {8} and all(s[:2] in ("19", "20") for s in sample):
+            return "%Y%m%d", "YYYYMMDD"
+        if widths == {14}:
+            return "%Y%m%d%H%M%S", "YYYYMMDDHHMMSS"
+        if widths == {12}:
+            return "%Y%m%d%H%M", "YYYYMMDDHHMM"
+        units = {10: "s", 13: "ms", 16: "us", 19: "ns"}
+        if len(widths) == 1 and (w := widths.pop()) in units:
+            return f"epoch-{units[w]}", f"seconds since 1970 ({units[w]})"
+        raise DataError(
+            f"{where_hint}: cannot read {sample[0]!r} as a date (digits only, but not YYYYMMDD "
+            "nor an epoch time); pass --date-format"
+        )
+    if all(_ISO.match(s) for s in sample):
+        return "ISO8601", "ISO 8601"
+    if all(_YMD_SLASH.match(s) for s in sample):
+        sep = re.sub(r"[\d\s]", "", sample[0])[0]
+        time = _time_format(re.sub(r"^\s*\d{4}.\d{1,2}.\d{1,2}", "", sample[0]))
+        return f"%Y{sep}%m{sep}%d{time or ''}", "year first"
+    if all(_DMY.match(s) for s in sample):
+        return _dmy_format(sample, where_hint)
+    return "mixed", "month names or mixed layouts, read by pandas"
+
+
+def parse_dates(
+    values: pd.Series, date_format: str | None, column: str, where: Where, hint: str
+) -> tuple[pd.Series, str, str]:
+    """Dates of a column (missing cells stay NaT); the format used and why it was chosen."""
+    text = values.astype(str).str.strip()
+    if date_format is None:
+        date_format, why = date_format_of(_sample(text[~is_missing(values)]), f"{hint}")
+    else:
+        why = "--date-format"
+    if date_format.startswith("epoch-"):
+        numbers = pd.to_numeric(text, errors="coerce")
+        parsed = pd.to_datetime(numbers, unit=date_format[6:], errors="coerce")
+    else:
+        # offsets such as -05:00 or Z: read as UTC (offsets differ across summer time)
+        zoned = bool(text.head(50).str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True).any())
+        fmt = None if date_format == "mixed" else date_format
+        parsed = pd.to_datetime(text, errors="coerce", utc=zoned, format=fmt or "mixed")
+    bad = parsed.isna() & ~is_missing(values)
+    if bool(bad.any()):
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{where(i)}, column {column!r}: cannot read {values.iloc[i]!r} as a date "
+            f"({date_format}); fix the cell or pass --date-format"
+        )
+    return parsed, date_format, why
+
+
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+
+
+def detect_decimal(sample: list[str]) -> str:
+    """``","`` when the numbers use a decimal comma (``1.234,56``, ``12,5``), else ``"."``."""
+    comma = dot = 0
+    for s in sample:
+        s = re.sub(r"[^\d.,]", "", s)
+        i_dot, i_comma = s.rfind("."), s.rfind(",")
+        if i_comma > i_dot:
+            if i_dot == -1 and len(s) - i_comma - 1 == 3:
+                continue  # "1,234": a thousands group or three decimals, cannot tell
+            comma += 1
+        elif i_dot > i_comma:
+            if i_comma == -1 and len(s) - i_dot - 1 == 3 and s.count(".") > 1:
+                comma += 1  # "1.234.567": dots as thousands groups
+            else:
+                dot += 1
+    return "," if comma > dot else "."
+
+
+def parse_numbers(
+    values: pd.Series, decimal: str, column: str, where: Where
+) -> tuple[pd.Series, pd.Series]:
+    """Floats of a column: ``$``, thousands separators, decimal commas and ``K``/``M``/``B``
+    suffixes handled. Returns the numbers and a mask of the missing cells (NaN, never filled)."""
+    missing = is_missing(values)
+    if values.dtype != object:
+        return values.astype(float), missing
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"[\s\u00a0'$€£¥₹]|USD|EUR", "", regex=True)
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        text = text.str.replace(",", "", regex=False)
+    suffix = text.str[-1:].str.lower()
+    scale = suffix.map(_SUFFIX).astype(float).fillna(1.0)
+    text = text.where(~suffix.isin(list(_SUFFIX)), text.str[:-1])
+    text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives
+    numbers = pd.to_numeric(text.where(~missing), errors="coerce").astype(float) * scale
+    bad = numbers.isna() & ~missing
+    if bool(bad.any()):
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{where(i)}, column {column!r}: {values.iloc[i]!r} is not a number; fix the cell, "
+            "or pass --price NAME if this is not the price column, or --decimal ','"
+        )
+    return numbers, missing

@@ -1,0 +1,522 @@
+"""``read_prices``: the price files people have, in; a long ``unique_id, ds, y`` frame, out.
+
+What was detected (format, columns, separator, date format, frequency, rows dropped and why,
+notes and warnings) travels with the frame in ``frame.attrs["weightfit"]``.
+"""
+
+from __future__ import annotations
+
+import glob as globbing
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weightfit.data import parse
+from weightfit.data.checks import finish
+from weightfit.data.columns import ADJUSTED, CLOSE, DATE, ID, TIME, find, is_known, normalise
+from weightfit.data.text import Layout, decode, read_bytes, sniff, text_io
+from weightfit.errors import DataError
+
+TEXT = (".csv", ".tsv", ".txt", ".dat", ".prn")
+PARQUET = (".parquet", ".pq")
+NA_TOKENS = sorted(parse.MISSING | {m.upper() for m in parse.MISSING} | {"NaN", "N/A", "Null"})
+_TICKER = re.compile(r"^(?=.*[A-Z])[A-Z0-9.\-^=_:/]{1,20}$")  # AAPL, BRK.B, BTC-USD, ^GSPC
+BINANCE = [
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "trades",
+    "taker_buy_base",
+    "taker_buy_quote",
+    "ignore",
+]
+
+
+@dataclass
+class Roles:
+    date: str
+    prices: list[str]
+    time: str | None = None
+    id: str | None = None
+    ids: list[str] | None = None  # one per price column, for wide files
+    notes: list[str] = field(default_factory=list)
+
+
+def read_prices(
+    source: Any,
+    *,
+    price: str | int | None = None,
+    date: str | int | None = None,
+    id: str | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    skiprows: int | None = None,
+    date_format: str | None = None,
+    duplicates: str = "error",
+) -> pd.DataFrame:
+    """Read prices into a long frame ``unique_id, ds, y`` sorted by ``(unique_id, ds)``.
+
+    ``source`` is a path (CSV/TSV/TXT, plain, ``.gz`` or ``.zip``, or Parquet), a directory or
+    glob (one series per file, the id from a ticker column or the file name), or a DataFrame.
+    Formats are recognised without flags; the flags override what was detected: ``price`` and
+    ``date`` (a column name or 0-based position), ``id`` (the ticker column), ``sep``,
+    ``decimal``, ``encoding``, ``skiprows`` (lines before the header), ``date_format`` (a
+    strptime format such as ``"%d/%m/%Y"``), ``duplicates`` (``"error"`` or ``"last"``).
+
+    >>> from weightfit.data import sample_path
+    >>> frame = read_prices(sample_path("msft"))
+    >>> len(frame), frame.attrs["weightfit"]["series"]["msft"]["price_column"]
+    (7983, 'Close')
+    """
+    if duplicates not in ("error", "last"):
+        raise DataError(f"Invalid duplicates: {duplicates!r} (expected 'error' or 'last')")
+    if decimal not in (None, ".", ","):
+        raise DataError(f"Invalid decimal: {decimal!r} (expected '.' or ',')")
+    flags: dict[str, Any] = {"price": price, "date": date, "id": id, "date_format": date_format}
+    text_flags = {"sep": sep, "decimal": decimal, "encoding": encoding, "skiprows": skiprows}
+    if isinstance(source, pd.DataFrame):
+        parts = [_from_frame(source, "<DataFrame>", None, **flags, decimal=decimal)]
+    else:
+        files = _expand(source)
+        parts = [_read_file(f, many=len(files) > 1, **flags, **text_flags) for f in files]
+    frames = [p[0] for p in parts]
+    records = [p[1] for p in parts]
+    owners: dict[str, str] = {}
+    for frame, record in zip(frames, records, strict=True):
+        for uid in frame["unique_id"].unique():
+            if uid in owners and owners[uid] != record["source"]:
+                raise DataError(
+                    f"{record['source']}: series {uid!r} is also in {owners[uid]}; give each "
+                    "ticker one file, or rename one"
+                )
+            owners[uid] = record["source"]
+    return finish(pd.concat(frames, ignore_index=True), records, duplicates)
+
+
+def _expand(source: Any) -> list[Path]:
+    text = str(source)
+    path = Path(text)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if _readable(p))
+        if not files:
+            raise DataError(f"{path}: the folder holds no CSV, TXT or Parquet files")
+        return files
+    if any(ch in text for ch in "*?["):
+        files = sorted(Path(p) for p in globbing.glob(text) if _readable(Path(p)))
+        if not files:
+            raise DataError(f"{text}: no price files match this pattern")
+        return files
+    return [path]
+
+
+def _readable(p: Path) -> bool:
+    name = p.name.lower()
+    for ext in (".gz", ".zip"):
+        name = name.removesuffix(ext)
+    return p.is_file() and not p.name.startswith(".") and name.endswith(TEXT + PARQUET)
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for ext in (".gz", ".zip", *TEXT, *PARQUET):
+        if name.lower().endswith(ext):
+            name = name[: -len(ext)]
+    return name
+
+
+def _read_file(path: Path, many: bool, **flags: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+    name = path.name.lower().removesuffix(".gz").removesuffix(".zip")
+    text_flags = {k: flags.pop(k) for k in ("sep", "encoding", "skiprows")}
+    if name.endswith(PARQUET):
+        try:
+            frame = pd.read_parquet(path)
+        except FileNotFoundError:
+            raise DataError(f"{path}: no such file; check the path") from None
+        except Exception as e:  # pyarrow's errors have no common base worth naming
+            raise DataError(f"{path}: cannot read the Parquet file ({e})") from None
+        return _from_frame(frame, str(path), _stem(path), **flags)
+    return _read_text(path, **flags, **text_flags)
+
+
+def _headerless(first: list[str], where: str) -> list[str]:
+    """Column names for files without a header: Binance klines and bar files."""
+    n, cell = len(first), first[0].strip()
+    if n == 12 and cell.isdigit() and len(cell) in (13, 16):
+        return BINANCE
+    if n >= 3 and re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", first[1].strip()):
+        names = ["date", "time", "open", "high", "low", "close", "volume"]
+        if n in (6, 7):
+            return names[:n] if n == 7 else ["date", "time", "open", "high", "low", "close"]
+    if n == 2:
+        return ["date", "close"]
+    if n in (5, 6):
+        names = ["datetime", "open", "high", "low", "close", "volume"]
+        return names[:n]
+    raise DataError(
+        f"{where}: no header line, and {n} columns match no known headerless layout "
+        "(Binance klines, date,time,open,high,low,close,volume bars); add a header line"
+    )
+
+
+def _pick(columns: list[str], wanted: str | int, what: str, where: str) -> str:
+    if isinstance(wanted, int) or (isinstance(wanted, str) and wanted.isdigit()):
+        i = int(wanted)
+        if not 0 <= i < len(columns):
+            raise DataError(f"{where}: --{what} {i}: there are {len(columns)} columns (0-based)")
+        return columns[i]
+    matches = [c for c in columns if c == wanted] or [
+        c for c in columns if normalise(c) == normalise(wanted)
+    ]
+    if not matches:
+        raise DataError(
+            f"{where}: no column {wanted!r} for --{what}; the columns are {_list(columns)}"
+        )
+    return matches[0]
+
+
+def _list(columns: list[str]) -> str:
+    return ", ".join(repr(c) for c in columns)
+
+
+def _numeric(values: pd.Series) -> bool:
+    if values.dtype != object:
+        return bool(pd.api.types.is_numeric_dtype(values))
+    text = values[~parse.is_missing(values)].astype(str).str.replace(r"[\s$€£,.']", "", regex=True)
+    return len(text) > 0 and bool(text.str.fullmatch(r"-?\d+(\.\d+)?[KMBkmb]?").all())
+
+
+def roles(
+    columns: list[str],
+    sample: pd.DataFrame,
+    *,
+    price: str | int | None,
+    date: str | int | None,
+    id: str | None,
+    where: str,
+    tickers: list[str] | None = None,
+) -> Roles:
+    """Which columns hold the date, the time, the ticker and the price(s)."""
+    notes: list[str] = []
+    if date is not None:
+        date_col = _pick(columns, date, "date", where)
+    else:
+        found = find(columns, DATE)
+        if (
+            found is None
+            and columns
+            and (normalise(columns[0]) == "" or normalise(columns[0]).startswith("unnamed"))
+        ):
+            found = columns[0]
+            notes.append("the dates are in the first, unnamed column (an index)")
+        if found is None:
+            raise DataError(f"{where}: no date column among {_list(columns)}; pass --date NAME")
+        date_col = found
+    rest = [c for c in columns if c != date_col]
+    time_col = find(rest, TIME) if normalise(date_col) != "time" else None
+    if time_col is not None:
+        rest = [c for c in rest if c != time_col]
+    id_col = _pick(rest, id, "id", where) if id is not None else find(rest, ID)
+    if id_col is not None:
+        rest = [c for c in rest if c != id_col]
+    if tickers is not None:  # yfinance: "Field|TICKER" columns
+        fields = {c.split("|")[0] for c in rest}
+        want = (
+            _pick(sorted(fields), price, "price", where)
+            if price is not None
+            else find(sorted(fields), ADJUSTED) or find(sorted(fields), CLOSE)
+        )
+        if want is None:
+            raise DataError(f"{where}: no price among {_list(sorted(fields))}; pass --price NAME")
+        cols = [c for c in rest if c.split("|")[0] == want]
+        return Roles(date_col, cols, time_col, None, [c.split("|", 1)[1] for c in cols], notes)
+    if price is not None:
+        picked = _pick(columns, price, "price", where)
+        return Roles(date_col, [picked], time_col, id_col, None, notes)
+    for vocabulary in (ADJUSTED, CLOSE):
+        found = find(rest, vocabulary)
+        if found is not None:
+            return Roles(date_col, [found], time_col, id_col, None, notes)
+    unknown = [c for c in rest if not is_known(c) and normalise(c) != ""]
+    numeric = [c for c in unknown if c in sample and _numeric(sample[c])]
+    if len(numeric) == 1:
+        notes.append(f"price column {numeric[0]!r}: the only numeric column")
+        return Roles(date_col, numeric, time_col, id_col, None, notes)
+    if len(numeric) >= 2 and id_col is None and all(_TICKER.match(c) for c in numeric):
+        notes.append(f"wide layout: one price column per ticker ({len(numeric)} tickers)")
+        return Roles(date_col, numeric, time_col, None, list(numeric), notes)
+    if numeric:
+        raise DataError(
+            f"{where}: cannot tell which column is the price among {_list(numeric)}; "
+            "pass --price NAME"
+        )
+    raise DataError(f"{where}: no price column among {_list(columns)}; pass --price NAME")
+
+
+def _format_name(columns: list[str], layout: Layout | None, r: Roles) -> str:
+    names = {normalise(c) for c in columns}
+    raw = " ".join(columns).lower()
+    if layout is not None and layout.tickers is not None:
+        return "yfinance export"
+    if layout is not None and layout.header is None:
+        return "Binance klines" if r.date == "open_time" else "headerless bars"
+    if "<ticker>" in raw or "<date>" in raw:
+        return "Stooq bulk text"
+    if "adj close" in names and "date" in names:
+        return "Yahoo Finance"
+    if "close/last" in names:
+        return "Nasdaq.com"
+    if "change %" in names and "price" in names:
+        return "Investing.com"
+    if any(re.match(r"^\d\. ", c.strip()) for c in columns):
+        return "Alpha Vantage (JSON-style headers)"
+    if "timestamp" in names and "close" in names:
+        return "Alpha Vantage"
+    if {"date", "open", "high", "low", "close", "volume"} <= names:
+        return "Stooq daily" if "openint" in names or len(names) == 6 else "OHLCV"
+    if names & {"datum", "schlusskurs", "eröffnung", "fecha", "cierre", "clôture"}:
+        return "European export"
+    if r.id is not None:
+        return "long (one row per ticker and date)"
+    if r.ids is not None:
+        return "wide (one column per ticker)"
+    return "generic"
+
+
+def _read_text(
+    path: Path,
+    *,
+    price: Any,
+    date: Any,
+    id: Any,
+    date_format: str | None,
+    decimal: str | None,
+    sep: str | None,
+    encoding: str | None,
+    skiprows: int | None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    where = str(path)
+    raw = read_bytes(path)
+    text, used_encoding, notes = decode(raw, encoding, where)
+    if not text.strip():
+        raise DataError(f"{where}: the file is empty; nothing to read")
+    layout = sniff(text, sep, skiprows, where)
+    notes += layout.notes
+    sample_lines = text[: 1 << 20].splitlines()[layout.first_data_line :][:200]
+    sample_rows = [r for r in _csv_rows(sample_lines, layout.sep) if "".join(r).strip()]
+    if layout.header is None:
+        header = _headerless(sample_rows[0], where) if sample_rows else []
+    elif layout.tickers is not None:
+        header = ["Date"] + [
+            f"{f.strip()}|{t.strip()}"
+            for f, t in zip(layout.header[1:], layout.tickers, strict=False)
+        ]
+    else:
+        header = _unique(layout.header)
+    if not sample_rows:
+        raise DataError(f"{where}: the file has a header but no data rows")
+    width = len(header)
+    sample = pd.DataFrame([(r + [""] * width)[:width] for r in sample_rows], columns=header)
+    r = roles(
+        header,
+        sample,
+        price=price,
+        date=date,
+        id=id,
+        where=where,
+        tickers=[""] if layout.tickers is not None else None,
+    )
+    if layout.tickers is not None and r.ids is not None:
+        r.ids = [i.strip() or _stem(path) for i in r.ids]
+    if decimal is None:
+        decimal = parse.detect_decimal([v for c in r.prices for v in sample[c].tolist()])
+    keep = [r.date] + ([r.time] if r.time else []) + ([r.id] if r.id else []) + r.prices
+    strings = {c: str for c in keep if c not in r.prices}
+    try:
+        table = pd.read_csv(
+            text_io(text),
+            sep=layout.sep,
+            header=None,
+            names=header,
+            skiprows=layout.first_data_line,
+            usecols=None,  # all columns, so that a row with extra fields is an error
+            dtype=strings,
+            keep_default_na=False,
+            na_values={c: NA_TOKENS for c in r.prices},
+            skip_blank_lines=False,
+            decimal=decimal,
+            thousands="." if decimal == "," and layout.sep != "." else None,
+            index_col=False,
+            engine="c",
+            skipinitialspace=True,
+        )
+    except (pd.errors.ParserError, ValueError) as e:
+        message = str(e).strip().replace("\n", " ")
+        m = re.search(r"line (\d+)", message)
+        at = f"line {int(m.group(1))}" if m else "a line"
+        raise DataError(
+            f"{where}: {at}: {message}; every row must have the header's {width} fields"
+        ) from None
+    first_line = layout.first_data_line + 1  # 1-based line of table row 0
+    meta = {
+        "source": where,
+        "format": None,
+        "separator": layout.sep,
+        "decimal": decimal,
+        "encoding": used_encoding,
+        "header_line": layout.first_data_line if layout.header is not None else None,
+        "columns": [c for c in header],
+    }
+    frame, record = _assemble(
+        table, r, meta, notes, first_line, "line", date_format, decimal, default_id=_stem(path)
+    )
+    record["format"] = _format_name(header, layout, r)
+    return frame, record
+
+
+def _csv_rows(lines: list[str], sep: str) -> list[list[str]]:
+    import csv
+
+    return list(csv.reader(lines, delimiter=sep))
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, n in enumerate(names):
+        n = n if n else f"Unnamed: {i}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n}.{seen[n]}"
+        else:
+            seen[n] = 0
+        out.append(n)
+    return out
+
+
+def _from_frame(
+    frame: pd.DataFrame,
+    where: str,
+    default_id: str | None,
+    *,
+    price: Any,
+    date: Any,
+    id: Any,
+    date_format: str | None,
+    decimal: str | None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    df = frame.copy()
+    tickers = None
+    if isinstance(df.columns, pd.MultiIndex):  # yfinance.download: (Price, Ticker) columns
+        levels = [normalise(n) for n in df.columns.names]
+        field_level = levels.index("price") if "price" in levels else 0
+        ticker_level = 1 - field_level
+        df.columns = [f"{c[field_level]}|{c[ticker_level]}" for c in df.columns]
+        tickers = [""]
+    if isinstance(df.index, pd.DatetimeIndex) or not isinstance(df.index, pd.RangeIndex):
+        df = df.reset_index()
+    df.columns = _unique([str(c) for c in df.columns])
+    columns = list(df.columns)
+    if df.empty:
+        raise DataError(f"{where}: the frame has no rows")
+    r = roles(columns, df.head(200), price=price, date=date, id=id, where=where, tickers=tickers)
+    meta = {"source": where, "format": "DataFrame", "columns": columns}
+    record_frame, record = _assemble(
+        df, r, meta, [], 0, "row", date_format, decimal or ".", default_id=default_id or "series"
+    )
+    return record_frame, record
+
+
+def _assemble(
+    table: pd.DataFrame,
+    r: Roles,
+    meta: dict[str, Any],
+    notes: list[str],
+    first_line: int,
+    unit: str,
+    date_format: str | None,
+    decimal: str,
+    default_id: str,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Parse dates and prices, go long, count what is dropped. Per-series checks come later."""
+    dropped: dict[str, int] = {}
+    role_cols = [r.date] + ([r.time] if r.time else []) + ([r.id] if r.id else []) + r.prices
+    blank = table[role_cols].apply(parse.is_missing).all(axis=1).to_numpy()
+    if blank.any():
+        dropped["blank lines"] = int(blank.sum())
+    line = np.arange(len(table)) + first_line  # the file's line (1-based) or the frame's row
+    keep = ~blank
+    table, line = table.loc[keep], line[keep]
+    if len(table) == 0:
+        raise DataError(f"{meta['source']}: the file has a header but no data rows")
+    dates = table[r.date]
+    if r.time is not None:
+        dates = dates.astype(str).str.strip() + " " + table[r.time].astype(str).str.strip()
+        if bool(dates.str.fullmatch(r"\d{8} \d{6}").all()):  # Stooq: YYYYMMDD HHMMSS
+            dates = dates.str.replace(" ", "", regex=False)
+    at = _rows_at(meta["source"], unit, line)
+    if pd.api.types.is_datetime64_any_dtype(dates):
+        ds, used, why = dates, "datetime", "already dates"
+    else:
+        ds, used, why = parse.parse_dates(dates, date_format, r.date, at, meta["source"])
+    no_date = ds.isna().to_numpy()
+    long_parts = []
+    by_series: dict[str, dict[str, int]] = {}
+    ids: list[str | None] = list(r.ids) if r.ids else [None] * len(r.prices)
+    for column, uid in zip(r.prices, ids, strict=True):
+        y, missing = parse.parse_numbers(table[column], decimal, column, at)
+        if r.id is not None:
+            unique_id = table[r.id].astype(str).str.strip()
+        else:
+            unique_id = pd.Series(uid if uid is not None else default_id, index=table.index)
+        part = pd.DataFrame(
+            {"unique_id": unique_id.to_numpy(), "ds": ds.to_numpy(), "y": y.to_numpy()}
+        )
+        part["line"] = line
+        bad = missing.to_numpy() | no_date
+        if bad.any():
+            key = "missing price" if not no_date.any() else "missing price or date"
+            _count(dropped, key, int(bad.sum()))
+            for uid_value, n in part.loc[bad, "unique_id"].value_counts().items():
+                _count(by_series.setdefault(str(uid_value), {}), key, int(n))
+        long_parts.append(part.loc[~bad])
+    frame = pd.concat(long_parts, ignore_index=True)
+    frame["source"] = meta["source"]
+    meta["unit"] = unit
+    record = {
+        **meta,
+        "date_column": r.date if r.time is None else f"{r.date} + {r.time}",
+        "date_format": used,
+        "date_format_reason": why,
+        "price_column": _price_names(r.prices),
+        "id_column": r.id,
+        "layout": "long" if r.id else ("wide" if r.ids and len(r.prices) > 1 else "single"),
+        "rows_read": int(len(table) + int(blank.sum())),
+        "dropped": dropped,
+        "dropped_by_series": by_series,
+        "notes": notes + r.notes,
+        "warnings": [],
+    }
+    return frame, record
+
+
+def _price_names(columns: list[str]) -> str | list[str]:
+    fields = list(dict.fromkeys(c.split("|")[0] for c in columns))
+    return fields[0] if len(fields) == 1 else fields
+
+
+def _count(d: dict[str, int], key: str, n: int) -> None:
+    d[key] = d.get(key, 0) + n
+
+
+def _rows_at(source: str, unit: str, line: np.ndarray) -> parse.Where:
+    return lambda i: f"{source}: {unit} {int(line[i])}"
