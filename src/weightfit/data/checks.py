@@ -64,8 +64,14 @@ def finish(frame: pd.DataFrame, records: list[dict[str, Any]], duplicates: str) 
     order = frame.groupby("unique_id", sort=False)["ds"]
     increasing = order.apply(lambda s: s.is_monotonic_increasing)
     decreasing = order.apply(lambda s: s.is_monotonic_decreasing)
-    frame = frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-    dup = frame.duplicated(["unique_id", "ds"], keep=False).to_numpy()
+    if not (increasing.all() and frame["unique_id"].is_monotonic_increasing):
+        frame = frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    # sorted: a duplicate is a row equal to its neighbour in id and time
+    uid, ds = frame["unique_id"].to_numpy(), frame["ds"].to_numpy()
+    same = (uid[1:] == uid[:-1]) & (ds[1:] == ds[:-1])
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[1:] |= same
+    dup[:-1] |= same
     if dup.any():
         if duplicates == "error":
             first = frame.loc[dup].head(4)
@@ -75,7 +81,8 @@ def finish(frame: pd.DataFrame, records: list[dict[str, Any]], duplicates: str) 
                 f"{first.iloc[0]['source']}: duplicated timestamps ({int(dup.sum())} rows): "
                 f"{shown}; pass --keep-last to keep the last row of each"
             )
-        keep = ~frame.duplicated(["unique_id", "ds"], keep="last").to_numpy()
+        keep = np.ones(len(frame), dtype=bool)
+        keep[:-1] &= ~same  # of equal neighbours, the last in file order (the sort is stable)
         for uid, n in frame.loc[~keep, "unique_id"].value_counts().items():
             source = frame.loc[frame["unique_id"] == uid, "source"].iloc[0]
             rec = by_source[source]
@@ -124,8 +131,9 @@ def finish(frame: pd.DataFrame, records: list[dict[str, Any]], duplicates: str) 
             "warnings": warnings,
         }
         if ds.dt.tz is not None or (ds.dt.hour + ds.dt.minute).any():
-            tod = ds.dt.strftime("%H:%M")
-            info["time_of_day"] = f"{tod.min()}..{tod.max()}"
+            minute = (ds.dt.hour * 60 + ds.dt.minute).to_numpy()
+            lo, hi = int(minute.min()), int(minute.max())
+            info["time_of_day"] = f"{lo // 60:02d}:{lo % 60:02d}..{hi // 60:02d}:{hi % 60:02d}"
         series[uid] = info
         rec["warnings"] += [f"{uid}: {w}" for w in warnings]
     out = frame[["unique_id", "ds", "y"]].copy()

@@ -14,6 +14,10 @@ import pandas as pd
 from weightfit.errors import DataError
 
 MISSING = {"", "null", "nan", "na", "n/a", "#n/a", "-", "--", "—", "none", "nil", "."}
+# the tokens as they appear in files, so the common case needs no strip() or lower()
+_TOKENS = sorted(
+    MISSING | {m.upper() for m in MISSING} | {m.title() for m in MISSING} | {" ", "  "}
+)
 
 Where = Callable[[int], str]  # row position -> "file: line N"
 
@@ -27,8 +31,20 @@ def is_missing(values: pd.Series) -> pd.Series:
     """True where a cell is empty or a missing-value token (``null``, ``-``, ``N/A``, ...)."""
     if values.dtype != object:
         return values.isna()
-    text = values.astype("string").str.strip().str.lower()
-    return values.isna() | text.isin(MISSING).fillna(True).astype(bool)
+    missing = values.isna() | values.isin(_TOKENS)
+    rest = ~missing
+    if bool(rest.any()):  # " N/A ", "Null ": compare stripped and in lower case
+        text = values[rest].astype("string").str.strip().str.lower()
+        missing[rest] = text.isin(MISSING).fillna(True).astype(bool).to_numpy()
+    return missing
+
+
+def missing_where(values: pd.Series, unread: pd.Series) -> pd.Series:
+    """``is_missing``, looked at only where a cell could not be read (usually a few cells)."""
+    out = pd.Series(False, index=values.index)
+    if bool(unread.any()):
+        out[unread] = is_missing(values[unread]).to_numpy()
+    return out
 
 
 def _sample(values: pd.Series, n: int = 400) -> list[str]:
@@ -144,9 +160,10 @@ def parse_dates(
     values: pd.Series, date_format: str | None, column: str, where: Where, hint: str
 ) -> tuple[pd.Series, str, str]:
     """Dates of a column (missing cells stay NaT); the format used and why it was chosen."""
-    text = values.astype(str).str.strip()
+    text = values if values.dtype == object else values.astype(str)
     if date_format is None:
-        date_format, why = date_format_of(_sample(text[~is_missing(values)]), f"{hint}")
+        head = pd.concat([text.head(300), text.tail(300)]) if len(text) > 600 else text
+        date_format, why = date_format_of(_sample(head[~is_missing(head)]), hint)
     else:
         why = "--date-format"
     if date_format.startswith("epoch-"):
@@ -157,7 +174,8 @@ def parse_dates(
         zoned = bool(text.head(50).str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True).any())
         fmt = None if date_format == "mixed" else date_format
         parsed = pd.to_datetime(text, errors="coerce", utc=zoned, format=fmt or "mixed")
-    bad = parsed.isna() & ~is_missing(values)
+    unread = parsed.isna()
+    bad = unread & ~missing_where(values, unread)
     if bool(bad.any()):
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(

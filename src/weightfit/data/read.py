@@ -7,6 +7,7 @@ notes and warnings) travels with the frame in ``frame.attrs["weightfit"]``.
 from __future__ import annotations
 
 import glob as globbing
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import pandas as pd
 from weightfit.data import parse
 from weightfit.data.checks import finish
 from weightfit.data.columns import ADJUSTED, CLOSE, DATE, ID, TIME, find, is_known, normalise
-from weightfit.data.text import Layout, decode, read_bytes, sniff, text_io
+from weightfit.data.text import Layout, decode, read_bytes, sniff
 from weightfit.errors import DataError
 
 TEXT = (".csv", ".tsv", ".txt", ".dat", ".prn")
@@ -100,7 +101,8 @@ def read_prices(
                     "ticker one file, or rename one"
                 )
             owners[uid] = record["source"]
-    return finish(pd.concat(frames, ignore_index=True), records, duplicates)
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return finish(frame, records, duplicates)
 
 
 def _expand(source: Any) -> list[Path]:
@@ -343,7 +345,8 @@ def _read_text(
     strings = {c: str for c in keep if c not in r.prices}
     try:
         table = pd.read_csv(
-            text_io(text),
+            io.BytesIO(raw),
+            encoding=used_encoding,
             sep=layout.sep,
             header=None,
             names=header,
@@ -450,12 +453,14 @@ def _assemble(
     """Parse dates and prices, go long, count what is dropped. Per-series checks come later."""
     dropped: dict[str, int] = {}
     role_cols = [r.date] + ([r.time] if r.time else []) + ([r.id] if r.id else []) + r.prices
-    blank = table[role_cols].apply(parse.is_missing).all(axis=1).to_numpy()
+    blank = np.ones(len(table), dtype=bool)
+    for c in role_cols[::-1]:  # prices first: most rows leave the candidates at once
+        blank &= parse.missing_where(table[c], pd.Series(blank, index=table.index)).to_numpy()
     if blank.any():
         dropped["blank lines"] = int(blank.sum())
     line = np.arange(len(table)) + first_line  # the file's line (1-based) or the frame's row
-    keep = ~blank
-    table, line = table.loc[keep], line[keep]
+    if blank.any():
+        table, line = table.loc[~blank], line[~blank]
     if len(table) == 0:
         raise DataError(f"{meta['source']}: the file has a header but no data rows")
     dates = table[r.date]
@@ -488,8 +493,8 @@ def _assemble(
             _count(dropped, key, int(bad.sum()))
             for uid_value, n in part.loc[bad, "unique_id"].value_counts().items():
                 _count(by_series.setdefault(str(uid_value), {}), key, int(n))
-        long_parts.append(part.loc[~bad])
-    frame = pd.concat(long_parts, ignore_index=True)
+        long_parts.append(part.loc[~bad].copy() if bad.any() else part)
+    frame = long_parts[0] if len(long_parts) == 1 else pd.concat(long_parts, ignore_index=True)
     frame["source"] = meta["source"]
     meta["unit"] = unit
     record = {

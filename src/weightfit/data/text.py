@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -140,7 +139,3 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
                 f"rows under it have {modal} fields; fix the header or pass --skiprows"
             )
     raise DataError(f"{where}: no line has the {modal} fields of the data; pass --sep")
-
-
-def text_io(text: str) -> io.StringIO:
-    return io.StringIO(text)
