@@ -1,4 +1,4 @@
-"""``read_prices`` on a 1-million-row Yahoo-style CSV against ``pandas.read_csv`` of the same file."""
+"""``read_prices`` on a 1-million-row Yahoo-style CSV against ``pandas.read_csv`` of it."""
 
 from __future__ import annotations
 

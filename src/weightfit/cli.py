@@ -63,11 +63,97 @@ def tutorial(
     render_tutorial(result, out)
 
 
+Files = Annotated[
+    list[str], typer.Argument(help="Price files, folders or globs (CSV, TXT, .gz, .zip, Parquet).")
+]
+Price = Annotated[str | None, typer.Option(help="The price column, by name or 0-based position.")]
+Date = Annotated[str | None, typer.Option(help="The date column, by name or 0-based position.")]
+Id = Annotated[str | None, typer.Option("--id", help="The ticker column of a long file.")]
+Sep = Annotated[str | None, typer.Option(help="The field separator (detected if not given).")]
+Decimal = Annotated[str | None, typer.Option(help="The decimal mark, '.' or ','.")]
+Encoding = Annotated[str | None, typer.Option(help="The text encoding (detected if not given).")]
+Skiprows = Annotated[int | None, typer.Option(help="Lines to skip before the header.")]
+DateFormat = Annotated[str | None, typer.Option(help="A strptime date format, e.g. '%d/%m/%Y'.")]
+KeepLast = Annotated[
+    bool, typer.Option(help="Keep the last row of duplicated timestamps instead of stopping.")
+]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _read(files: list[str], **options: Any) -> Any:
+    from weightfit.data import read_prices
+
+    keep_last = options.pop("keep_last")
+    return read_prices(files, **options, duplicates="last" if keep_last else "error")
+
+
+@app.command()
+@one_line_errors
+def inspect(
+    files: Files,
+    price: Price = None,
+    date: Date = None,
+    id: Id = None,
+    sep: Sep = None,
+    decimal: Decimal = None,
+    encoding: Encoding = None,
+    skiprows: Skiprows = None,
+    date_format: DateFormat = None,
+    keep_last: KeepLast = False,
+    as_json: Json = False,
+) -> None:
+    """Show what was read from price files: per series, rows, dates, frequency, price column."""
+    from weightfit.report.console import render_inspect
+
+    frame = _read(
+        files,
+        price=price,
+        date=date,
+        id=id,
+        sep=sep,
+        decimal=decimal,
+        encoding=encoding,
+        skiprows=skiprows,
+        date_format=date_format,
+        keep_last=keep_last,
+    )
+    if as_json:
+        print(json.dumps(frame.attrs["weightfit"], default=str))
+        return
+    render_inspect(frame.attrs["weightfit"], out)
+
+
+@app.command()
+@one_line_errors
+def fetch(
+    ticker: Annotated[str, typer.Argument(help="A Yahoo Finance ticker, e.g. MSFT or BTC-USD.")],
+    start: Annotated[str | None, typer.Option(help="First date, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date (exclusive), YYYY-MM-DD.")] = None,
+    interval: Annotated[str, typer.Option(help="Bar size: 1d, 1h, 1m, ...")] = "1d",
+    output: Annotated[
+        str | None, typer.Option(help="Write the prices to a .csv or .parquet file.")
+    ] = None,
+) -> None:
+    """Download a price history through yfinance (needs the 'fetch' extra)."""
+    from weightfit.data.fetch import fetch as download
+    from weightfit.report.console import render_inspect
+    from weightfit.report.files import write_frame
+
+    frame = download(ticker, start=start, end=end, interval=interval)
+    if output:
+        write_frame(frame, output)
+    render_inspect(frame.attrs["weightfit"], out)
+    if output:
+        out.print(f"wrote {len(frame)} rows to {output}")
+
+
 @app.command()
 @one_line_errors
 def demo() -> None:
-    """The main job on bundled data (for now, the tutorial)."""
-    tutorial()
+    """The main job on the bundled MSFT sample."""
+    from weightfit.data import sample_path
+
+    inspect([str(sample_path("msft"))])
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ def frequency(ds: pd.Series) -> str:
     days = step / pd.Timedelta(days=1)
     if days == 1:
         weekend = (d == pd.Timedelta(days=3)).mean()
-        return "daily (business days)" if weekend > 0.05 else "daily"
+        return "daily (Mon-Fri)" if weekend > 0.05 else "daily"
     if 6 <= days <= 8:
         return "weekly"
     if 27 <= days <= 32:

@@ -68,7 +68,8 @@ def read_prices(
     """Read prices into a long frame ``unique_id, ds, y`` sorted by ``(unique_id, ds)``.
 
     ``source`` is a path (CSV/TSV/TXT, plain, ``.gz`` or ``.zip``, or Parquet), a directory or
-    glob (one series per file, the id from a ticker column or the file name), or a DataFrame.
+    glob (one series per file, the id from a ticker column or the file name), a list of those,
+    or a DataFrame.
     Formats are recognised without flags; the flags override what was detected: ``price`` and
     ``date`` (a column name or 0-based position), ``id`` (the ticker column), ``sep``,
     ``decimal``, ``encoding``, ``skiprows`` (lines before the header), ``date_format`` (a
@@ -106,6 +107,11 @@ def read_prices(
 
 
 def _expand(source: Any) -> list[Path]:
+    if isinstance(source, list | tuple):
+        files = [f for s in source for f in _expand(s)]
+        if len({f.resolve() for f in files}) != len(files):
+            raise DataError("the same file is given twice; give each file once")
+        return files
     text = str(source)
     path = Path(text)
     if path.is_dir():

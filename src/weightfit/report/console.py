@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -92,3 +93,45 @@ def render_tutorial(result: TutorialResult, console: Console) -> None:
             f"   It ran out of iterations {abs(r.final_weight - r.best_weight):.3g} away from it: "
             "a step this small needs many more iterations, a larger one cannot get close."
         )
+
+
+def _dropped(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {why}" for why, n in counts.items()) or "none"
+
+
+def render_inspect(meta: dict[str, Any], console: Console) -> None:
+    """What was read: one row per series, then each file's notes and warnings."""
+    table = Table(header_style="bold", title="What was read")
+    for col in ("series", "rows", "first", "last", "frequency", "price column", "dropped"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for uid, s in meta["series"].items():
+        table.add_row(
+            uid,
+            str(s["rows"]),
+            s["start"].removesuffix(" 00:00:00"),
+            s["end"].removesuffix(" 00:00:00"),
+            s["frequency"],
+            str(s["price_column"]),
+            _dropped(s["dropped"]),
+        )
+    console.print(table)
+    for src in meta["sources"]:
+        sep = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
+            src.get("separator", ""), src.get("separator")
+        )
+        bits = [f"format: {src['format']}"]
+        if sep:
+            bits.append(f"{sep}-separated, decimal {src['decimal']!r}, {src['encoding']}")
+        bits.append(
+            f"dates: {src['date_column']} ({src['date_format']}; {src['date_format_reason']})"
+        )
+        console.print(f"[bold]{src['source']}[/]: " + "; ".join(bits), highlight=False)
+        for note in src["notes"]:
+            console.print(f"  note: {note}", highlight=False)
+        for uid, s in meta["series"].items():
+            if s["source"] != src["source"]:
+                continue
+            for note in s["notes"]:
+                console.print(f"  note: {uid}: {note}", highlight=False)
+        for warning in src["warnings"]:
+            console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
