@@ -2,8 +2,8 @@
 
 import os
 
-os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("COLUMNS", "100")
+os.environ["MPLBACKEND"] = "Agg"
+os.environ["COLUMNS"] = "100"  # the width the README's terminal examples were captured at
 
 from typer.testing import CliRunner
 

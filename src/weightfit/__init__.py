@@ -1,6 +1,8 @@
 """weightfit: find a price model's weights, step by step, and ask whether it beats naive."""
 
 from weightfit.errors import ConfigError, DataError, WeightfitError
+from weightfit.evaluate.cv import cross_validation
+from weightfit.evaluate.report import Report, fit
 from weightfit.losses import mae, mse
 from weightfit.models import Affine, AutoRegressive, Model, Naive, Scale, Windows
 from weightfit.objective import Objective
@@ -20,11 +22,14 @@ __all__ = [
     "Model",
     "Naive",
     "Objective",
+    "Report",
     "Scale",
     "Step",
     "TutorialResult",
     "WeightfitError",
     "Windows",
+    "cross_validation",
+    "fit",
     "get_strategy",
     "mae",
     "minimize",

@@ -147,13 +147,112 @@ def fetch(
         out.print(f"wrote {len(frame)} rows to {output}")
 
 
+@app.command("fit")
+@one_line_errors
+def fit_command(
+    files: Files,
+    model: Annotated[
+        list[str], typer.Option(help="Weight model(s): scale, affine, ar:5. Repeat for several.")
+    ] = ["scale"],  # noqa: B006
+    search: Annotated[
+        str, typer.Option(help="How to find the weights: lstsq, guess, ...")
+    ] = "lstsq",
+    test: Annotated[
+        str, typer.Option(help="Hold out the last fraction (0.2) or everything from a date.")
+    ] = "0.2",
+    cv: Annotated[
+        int | None, typer.Option(help="Rolling-origin cross-validation with N windows instead.")
+    ] = None,
+    h: Annotated[int, typer.Option(help="Forecast horizon (with --cv).")] = 1,
+    metrics: Annotated[
+        str,
+        typer.Option(
+            help="Measures, comma-separated: mse, rmse, mae, mape, smape, mase, rmsse, theil_u2, "
+            "skill, direction."
+        ),
+    ] = "mse,rmse,mae,mase,skill",
+    output: Annotated[
+        str | None, typer.Option(help="Write per-series results to a .csv or .parquet file.")
+    ] = None,
+    forecasts: Annotated[
+        str | None, typer.Option(help="Write every forecast (cross_validation layout) to a file.")
+    ] = None,
+    plot: Annotated[str | None, typer.Option(help="Write PNG plots into this folder.")] = None,
+    price: Price = None,
+    date: Date = None,
+    id: Id = None,
+    sep: Sep = None,
+    decimal: Decimal = None,
+    encoding: Encoding = None,
+    skiprows: Skiprows = None,
+    date_format: DateFormat = None,
+    keep_last: KeepLast = False,
+    as_json: Json = False,
+) -> None:
+    """Fit a model, forecast the test part, and say whether it beats the naive baseline."""
+    from weightfit.evaluate.report import fit as run_fit
+    from weightfit.report.console import render_report
+    from weightfit.report.files import write_frame
+
+    frame = _read(
+        files,
+        price=price,
+        date=date,
+        id=id,
+        sep=sep,
+        decimal=decimal,
+        encoding=encoding,
+        skiprows=skiprows,
+        date_format=date_format,
+        keep_last=keep_last,
+    )
+    with err.status("fitting", spinner="dots") as status:
+        report = run_fit(
+            frame,
+            model,
+            search,
+            test=test,
+            cv=cv,
+            h=h,
+            metrics=[m for m in metrics.split(",") if m.strip()],
+            callback=lambda what: status.update(f"fitting: {what}"),
+        )
+    written = []
+    if output:
+        written.append(write_frame(report.to_frame(), output))
+    if forecasts:
+        written.append(write_frame(report.forecasts, forecasts))
+    if plot:
+        written += report.plot(plot)
+    if as_json:
+        print(json.dumps(report.to_dict(), default=str))
+        return
+    render_report(report, out)
+    for path in written:
+        out.print(f"wrote {path}", highlight=False)
+
+
 @app.command()
 @one_line_errors
-def demo() -> None:
-    """The main job on the bundled MSFT sample."""
-    from weightfit.data import sample_path
+def demo(
+    plot: Annotated[str, typer.Option(help="Where to write the plots.")] = "weightfit-demo",
+) -> None:
+    """The main job on the bundled MSFT sample: fit, leaderboard, verdict and plots."""
+    from weightfit.data import sample
+    from weightfit.evaluate.report import fit as run_fit
+    from weightfit.report.console import render_inspect, render_report
 
-    inspect([str(sample_path("msft"))])
+    frame = sample("msft")
+    render_inspect(frame.attrs["weightfit"], out)
+    with err.status("fitting Scale, Affine and AutoRegressive(5) on MSFT", spinner="dots"):
+        report = run_fit(frame, ["scale", "affine", "ar:5"], "lstsq", test=0.2)
+    render_report(report, out)
+    paths = report.plot(plot)
+    out.print(
+        f"Plots of the test window and the errors are in ./{plot}/: "
+        + ", ".join(p.name for p in paths),
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -95,6 +97,14 @@ def render_tutorial(result: TutorialResult, console: Console) -> None:
         )
 
 
+def _shown(source: str) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(Path(source).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return source
+
+
 def _dropped(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {why}" for why, n in counts.items()) or "none"
 
@@ -125,7 +135,7 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
         bits.append(
             f"dates: {src['date_column']} ({src['date_format']}; {src['date_format_reason']})"
         )
-        console.print(f"[bold]{src['source']}[/]: " + "; ".join(bits), highlight=False)
+        console.print(f"[bold]{_shown(src['source'])}[/]: " + "; ".join(bits), highlight=False)
         for note in src["notes"]:
             console.print(f"  note: {note}", highlight=False)
         for uid, s in meta["series"].items():
@@ -135,3 +145,76 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
                 console.print(f"  note: {uid}: {note}", highlight=False)
         for warning in src["warnings"]:
             console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
+
+
+def _fmt(x: float) -> str:
+    if x != x:
+        return "-"
+    if abs(x) >= 1e5 or (abs(x) < 1e-3 and x != 0):
+        return f"{x:.2e}"
+    return f"{x:.4g}"
+
+
+def render_report(report: Any, console: Console) -> None:
+    """The leaderboard (models by measures, the best of each marked) and the verdicts."""
+    s = report.settings
+    what = (
+        f"hold-out: the last {s['test']} of each series"
+        if s["protocol"] == "hold-out"
+        else f"cross-validation: {s['windows']} windows, h = {s['h']}"
+    )
+    shown = report.series if len(report.series) <= 6 else []
+    for series in shown:
+        uid = series["id"]
+        table = Table(
+            title=f"{uid}: {series['rows']} rows, {series['test_rows']} forecasts ({what})",
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+        )
+        _leaderboard(report, table, uid)
+        console.print(table)
+        console.print(f"[bold]verdict[/] {uid}: {series['verdict']}", highlight=False)
+        for warning in series["warnings"]:
+            console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
+    if len(report.series) > 1:
+        table = Table(
+            title=f"all {len(report.series)} series: the mean of each measure ({what})",
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+        )
+        _leaderboard(report, table, None)
+        console.print(table)
+    if len(report.series) > 1 or not shown:
+        for name, o in report.overall["models"].items():
+            console.print(f"[bold]overall[/] {name}: {o['verdict']}", highlight=False)
+        console.print(
+            f"[bold]verdict[/] over all series: {report.overall['verdict']}", highlight=False
+        )
+
+
+def _leaderboard(report: Any, table: Table, uid: str | None) -> None:
+    frame = report.table(uid)
+    best = report.best(uid)
+    table.add_column("model", no_wrap=True)
+    for c in report.metrics:
+        table.add_column(c, justify="right", no_wrap=True)
+    table.add_column("DM p", justify="right", no_wrap=True)
+    if uid is not None:
+        table.add_column("vs naive", no_wrap=True, min_width=9)
+    verdicts = (
+        report.scores[report.scores.unique_id == uid].set_index("model")["verdict"]
+        if uid is not None
+        else None
+    )
+    for name, row in frame.iterrows():
+        cells = []
+        for c in report.metrics:
+            text = _fmt(float(row[c]))
+            cells.append(f"[bold green]{text} *[/]" if best.get(c) == name else text)
+        cells.append(_fmt(float(row["p_value"])))
+        if verdicts is not None:
+            words = verdicts[name].split(" (")[0]
+            cells.append(words.removesuffix(" naive").removesuffix(" than").removeprefix("the "))
+        style = "bold" if name in report.fitted else None
+        table.add_row(str(name), *cells, style=style)
+    table.caption = "* best of each measure. DM p: Diebold-Mariano test against naive (HLN)"

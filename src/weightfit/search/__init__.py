@@ -7,9 +7,11 @@ from typing import Any
 
 from weightfit.search.driver import Fit, Step, Strategy, minimize
 from weightfit.search.guess import Guess
+from weightfit.search.lstsq import LeastSquares
 
 STRATEGIES: dict[str, Callable[..., Any]] = {
     "guess": Guess,
+    "lstsq": LeastSquares,
 }
 
 
@@ -22,4 +24,13 @@ def get_strategy(strategy: Strategy | str, **settings: Any) -> Strategy:
     return STRATEGIES[strategy](**settings)
 
 
-__all__ = ["STRATEGIES", "Fit", "Guess", "Step", "Strategy", "get_strategy", "minimize"]
+__all__ = [
+    "STRATEGIES",
+    "Fit",
+    "Guess",
+    "LeastSquares",
+    "Step",
+    "Strategy",
+    "get_strategy",
+    "minimize",
+]

@@ -80,6 +80,9 @@ class _Budget:
     def __init__(self, objective: ObjectiveFn, limit: int | None) -> None:
         self.objective, self.limit, self.count = objective, limit, 0
 
+    def __getattr__(self, name: str) -> Any:  # the objective's optimum, model, loss, ...
+        return getattr(self.objective, name)
+
     def __call__(self, weights: Tensor) -> Tensor:
         n = prod(tuple(weights.shape))
         if self.limit is not None and self.count + n > self.limit:

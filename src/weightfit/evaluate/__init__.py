@@ -1,0 +1,1 @@
+"""Honest evaluation: splits, cross-validation, error measures, Diebold-Mariano, the verdict."""

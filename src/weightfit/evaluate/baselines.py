@@ -1,0 +1,99 @@
+"""The baselines a price model must beat, for every series and cutoff at once.
+
+Each forecast uses only the series up to its cutoff. They equal statsforecast's models of the
+same names (tests check this to 1e-6):
+
+- ``Naive``: the last value (the random walk);
+- ``SeasonalNaive(m)``: the value one season back;
+- ``Drift``: the last value plus the average step so far (``RandomWalkWithDrift``);
+- ``HistoricAverage``: the mean of all values so far;
+- ``WindowAverage(k)``: the mean of the last ``k`` values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from weightfit.evaluate.panel import Panel
+
+Arr = np.ndarray
+
+
+class Baseline:
+    """A forecast from the history alone, with no weights to fit."""
+
+    name = "baseline"
+    needs = 1  # values the history must hold
+
+    def forecast(self, panel: Panel, series: np.ndarray, cutoff: np.ndarray, h: int) -> np.ndarray:
+        """(W, h) forecasts; window w forecasts series ``series[w]`` from local index
+        ``cutoff[w]`` (the last value it may see) for the ``h`` steps after it."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Naive(Baseline):
+    name = "Naive"
+
+    def forecast(self, panel: Panel, series: Arr, cutoff: Arr, h: int) -> Arr:
+        last = panel.values[panel.offsets[series] + cutoff]
+        return np.repeat(last[:, None], h, axis=1)
+
+
+class SeasonalNaive(Baseline):
+    def __init__(self, season_length: int) -> None:
+        if int(season_length) != season_length or season_length < 1:
+            raise ValueError(f"Invalid season_length: {season_length!r} (must be an integer >= 1)")
+        self.m = self.needs = int(season_length)
+        self.name = f"SeasonalNaive({self.m})"
+
+    def forecast(self, panel: Panel, series: Arr, cutoff: Arr, h: int) -> Arr:
+        end = panel.offsets[series] + cutoff  # (W,)
+        back = self.m - 1 - (np.arange(h) % self.m)  # (h,) how far before the cutoff
+        return panel.values[end[:, None] - back[None, :]]
+
+
+class Drift(Baseline):
+    name = "Drift"
+    needs = 2
+
+    def forecast(self, panel: Panel, series: Arr, cutoff: Arr, h: int) -> Arr:
+        start = panel.offsets[series]
+        last, first = panel.values[start + cutoff], panel.values[start]
+        slope = (last - first) / cutoff  # the average step over the history
+        return last[:, None] + slope[:, None] * np.arange(1, h + 1)[None, :]
+
+
+class HistoricAverage(Baseline):
+    name = "HistoricAverage"
+
+    def forecast(self, panel: Panel, series: Arr, cutoff: Arr, h: int) -> Arr:
+        start = panel.offsets[series]
+        mean = panel.segment_sum(start, start + cutoff + 1) / (cutoff + 1)
+        return np.repeat(mean[:, None], h, axis=1)
+
+
+class WindowAverage(Baseline):
+    def __init__(self, window_size: int) -> None:
+        if int(window_size) != window_size or window_size < 1:
+            raise ValueError(f"Invalid window_size: {window_size!r} (must be an integer >= 1)")
+        self.k = self.needs = int(window_size)
+        self.name = f"WindowAverage({self.k})"
+
+    def forecast(self, panel: Panel, series: Arr, cutoff: Arr, h: int) -> Arr:
+        end = panel.offsets[series] + cutoff + 1
+        mean = panel.segment_sum(end - self.k, end) / self.k
+        return np.repeat(mean[:, None], h, axis=1)
+
+
+def default_baselines(season_length: int = 5, window_size: int = 7) -> list[Baseline]:
+    """Naive, SeasonalNaive(5) (a trading week), Drift, HistoricAverage, WindowAverage(7)."""
+    return [
+        Naive(),
+        SeasonalNaive(season_length),
+        Drift(),
+        HistoricAverage(),
+        WindowAverage(window_size),
+    ]

@@ -1,0 +1,252 @@
+"""Rolling-origin cross-validation and the chronological hold-out, for all series at once.
+
+The output is laid out as statsforecast's ``cross_validation``: ``unique_id, ds, cutoff, y`` and
+one column per model, so ``utilsforecast.evaluate`` works on it too. Every forecast sees only
+the series up to its cutoff: baselines read the history through index arithmetic that stops at
+the cutoff, and weight models are fitted on (window, next price) pairs whose targets are at or
+before it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from weightfit.errors import ConfigError, DataError
+from weightfit.evaluate.baselines import (
+    Baseline,
+    Drift,
+    HistoricAverage,
+    Naive,
+    SeasonalNaive,
+    WindowAverage,
+)
+from weightfit.evaluate.panel import Panel
+from weightfit.models.base import Model
+from weightfit.models.registry import MODELS, get_model
+from weightfit.models.windows import DTYPE, Windows
+from weightfit.objective import Objective
+from weightfit.search import Fit, minimize
+
+BASELINES: dict[str, Callable[..., Baseline]] = {
+    "naive": Naive,
+    "seasonal_naive": SeasonalNaive,
+    "drift": Drift,
+    "historic_average": HistoricAverage,
+    "window_average": WindowAverage,
+}
+
+
+class Fitted:
+    """A weight model and the search that finds its weights, used as a forecaster."""
+
+    def __init__(self, model: Model | str, search: Any = "lstsq", loss: str = "mse") -> None:
+        self.model = get_model(model)
+        self.search, self.loss = search, loss
+        self.name = _model_name(self.model)
+        self.needs = self.model.window + max(1, self.model.n_weights)
+
+    def fit(self, panel: Panel, stop: np.ndarray) -> Fit:
+        """Weights (S, k) from the pairs whose targets lie before ``stop`` (local, per series)."""
+        data = Windows.from_values(panel.values, panel.offsets, self.model.window, stop=stop)
+        objective = Objective(self.model, data, self.loss)
+        start = self.model.initial_weights(panel.n_series)
+        from weightfit.search import get_strategy
+
+        return minimize(objective, start, get_strategy(self.search), history=False)
+
+    def forecast(
+        self, panel: Panel, series: np.ndarray, cutoff: np.ndarray, h: int, weights: torch.Tensor
+    ) -> np.ndarray:
+        """(W, h): recursive, each step's prediction joins the window for the next."""
+        p = self.model.window
+        end = panel.offsets[series] + cutoff  # (W,) global index of the last value seen
+        x = torch.as_tensor(panel.values[end[:, None] + np.arange(-p + 1, 1)[None, :]], dtype=DTYPE)
+        idx = torch.as_tensor(series, dtype=torch.int64)
+        out = []
+        with torch.no_grad():
+            for _ in range(h):
+                data = Windows(x, x[:, -1], idx, panel.n_series)
+                y = self.model.predict(data, weights)  # (W,)
+                out.append(y)
+                x = torch.cat([x[:, 1:], y[:, None]], 1)
+        return torch.stack(out, 1).numpy()
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _model_name(model: Model) -> str:
+    cls = type(model).__name__
+    lags = getattr(model, "lags", None)
+    return f"{cls}({lags})" if lags is not None else cls
+
+
+def get_forecaster(spec: Any, search: Any = "lstsq") -> Baseline | Fitted:
+    """A baseline (``"naive"``, ``"seasonal_naive:5"``, ...) or a weight model (``"scale"``)."""
+    if isinstance(spec, Baseline | Fitted):
+        return spec
+    if isinstance(spec, Model):
+        return Fitted(spec, search)
+    name, _, arg = str(spec).strip().lower().partition(":")
+    if name in BASELINES:
+        return BASELINES[name](*([int(arg)] if arg else []))
+    if name in MODELS:
+        return Fitted(spec, search)
+    raise ConfigError(f"Unknown model {spec!r}: expected one of {', '.join([*BASELINES, *MODELS])}")
+
+
+@dataclass(frozen=True)
+class Windows_:
+    """Which forecasts to make: window w forecasts series[w] from local index cutoff[w]."""
+
+    series: np.ndarray  # (W,)
+    cutoff: np.ndarray  # (W,)
+    group: np.ndarray  # (W,) which fit serves the window
+    stops: np.ndarray  # (G, S) per fit, per series, the end (exclusive) of its training targets
+
+
+def rolling_windows(panel: Panel, h: int, n_windows: int, step_size: int, refit: bool) -> Windows_:
+    """statsforecast's cutoffs: the last window's forecasts end at each series' last value."""
+    s = np.repeat(np.arange(panel.n_series), n_windows)
+    rank = np.tile(np.arange(n_windows), panel.n_series)
+    cutoff = panel.lengths[s] - h - (n_windows - 1 - rank) * step_size - 1
+    by_rank = cutoff.reshape(panel.n_series, n_windows).T + 1  # (n_windows, S)
+    if refit:
+        return Windows_(s, cutoff, rank, by_rank)
+    return Windows_(s, cutoff, np.zeros_like(rank), by_rank[:1])
+
+
+def holdout_windows(panel: Panel, test: float | str | pd.Timestamp) -> Windows_:
+    """One-step forecasts over each series' test part: its last fraction, or from a date."""
+    n = panel.lengths
+    if isinstance(test, str):
+        with contextlib.suppress(ValueError):
+            test = float(test)  # "0.2" from the command line; otherwise a date
+    if isinstance(test, float | int) and not isinstance(test, bool):
+        if not 0 < float(test) < 1:
+            raise ConfigError(f"Invalid test: {test!r} (a fraction between 0 and 1, or a date)")
+        n_test = np.maximum(1, np.round(float(test) * n).astype(np.int64))
+    else:
+        try:
+            when = pd.Timestamp(test)
+        except ValueError:
+            raise ConfigError(
+                f"Invalid test: {test!r} (a fraction between 0 and 1, or a date)"
+            ) from None
+        later = (panel.ds >= np.datetime64(when)).astype(np.int64)  # a tail of each series
+        n_test = np.add.reduceat(later, panel.offsets[:-1]) if len(later) else later
+    empty = np.flatnonzero(n_test == 0)
+    if len(empty):
+        raise DataError(
+            f"series {panel.ids[empty[0]]!r} has no rows in the test part ({test!r}); "
+            "pick an earlier date or a fraction"
+        )
+    n_train = n - n_test
+    s = np.repeat(np.arange(panel.n_series), n_test)
+    rank = np.arange(len(s)) - np.repeat(np.cumsum(n_test) - n_test, n_test)
+    cutoff = n_train[s] - 1 + rank
+    return Windows_(s, cutoff, np.zeros_like(s), n_train[None, :])
+
+
+def run(
+    panel: Panel,
+    forecasters: Sequence[Baseline | Fitted],
+    windows: Windows_,
+    h: int,
+    callback: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Fit]]:
+    """Every forecaster on every window; the frame, and each weight model's last fit."""
+    _check_lengths(panel, forecasters, windows)
+    series, cutoff = windows.series, windows.cutoff
+    start = panel.offsets[series] + cutoff  # (W,) global index of each cutoff
+    target = start[:, None] + np.arange(1, h + 1)[None, :]  # (W, h)
+    columns: dict[str, np.ndarray] = {}
+    fits: dict[str, Fit] = {}
+    for f in forecasters:
+        if isinstance(f, Baseline):
+            columns[f.name] = f.forecast(panel, series, cutoff, h)
+        else:
+            out = np.empty((len(series), h))
+            for g in range(len(windows.stops)):
+                fit = f.fit(panel, windows.stops[g])
+                rows = np.flatnonzero(windows.group == g)
+                out[rows] = f.forecast(panel, series[rows], cutoff[rows], h, fit.weights)
+                fits[f.name] = fit
+                if callback is not None:
+                    callback(f"{f.name}: fit {g + 1} of {len(windows.stops)}")
+            columns[f.name] = out
+        if callback is not None:
+            callback(f.name)
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(panel.ids[series], h),
+            "ds": panel.ds[target.reshape(-1)],
+            "cutoff": np.repeat(panel.ds[start], h),
+            "y": panel.values[target.reshape(-1)],
+            **{name: col.reshape(-1) for name, col in columns.items()},
+        }
+    )
+    return frame, fits
+
+
+def _check_lengths(panel: Panel, forecasters: Sequence[Any], windows: Windows_) -> None:
+    need = max(f.needs for f in forecasters)
+    first = np.full(panel.n_series, np.iinfo(np.int64).max)
+    np.minimum.at(first, windows.series, windows.cutoff)
+    short = np.flatnonzero(first + 1 < need)
+    if len(short) or len(windows.series) == 0:
+        s = int(short[0]) if len(short) else 0
+        raise DataError(
+            f"series {panel.ids[s]!r} has {int(panel.lengths[s])} rows: too few for these "
+            f"windows, whose first training part must hold at least {need} values; use fewer "
+            "--cv windows, a smaller --test, or a model with fewer lags"
+        )
+
+
+def cross_validation(
+    df: pd.DataFrame,
+    models: Sequence[Any],
+    h: int = 1,
+    n_windows: int = 7,
+    step_size: int = 1,
+    refit: bool = True,
+    search: Any = "lstsq",
+) -> pd.DataFrame:
+    """Rolling-origin cross-validation laid out as statsforecast's.
+
+    >>> from weightfit.data import sample
+    >>> cv = cross_validation(sample("msft"), ["naive", "scale"], n_windows=3)
+    >>> list(cv.columns), len(cv)
+    (['unique_id', 'ds', 'cutoff', 'y', 'Naive', 'Scale'], 3)
+    """
+    for name, value, low in (("h", h, 1), ("n_windows", n_windows, 1), ("step_size", step_size, 1)):
+        if int(value) != value or value < low:
+            raise ConfigError(f"Invalid {name}: {value!r} (must be an integer >= {low})")
+    panel = Panel.from_frame(df)
+    forecasters = [get_forecaster(m, search) for m in models]
+    frame, fits = run(panel, forecasters, rolling_windows(panel, h, n_windows, step_size, refit), h)
+    frame.attrs["weightfit"] = {"weights": weights_table(panel, forecasters, fits)}
+    return frame
+
+
+def weights_table(
+    panel: Panel, forecasters: Sequence[Any], fits: dict[str, Fit]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """``{model: {series: {weight name: value}}}`` of each weight model's last fit (plain data)."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for f in forecasters:
+        if isinstance(f, Fitted) and f.name in fits:
+            names = f.model.weight_names()
+            w = fits[f.name].weights.tolist()
+            out[f.name] = {
+                str(uid): dict(zip(names, row, strict=True))
+                for uid, row in zip(panel.ids, w, strict=True)
+            }
+    return out

@@ -1,0 +1,68 @@
+"""A long ``unique_id, ds, y`` frame as flat arrays: all series concatenated, with offsets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from weightfit.errors import DataError
+
+
+@dataclass(frozen=True)
+class Panel:
+    """``values[offsets[s]:offsets[s + 1]]`` is series ``ids[s]``, oldest first."""
+
+    ids: np.ndarray  # (S,) series ids
+    ds: np.ndarray  # (T,) timestamps
+    values: np.ndarray  # (T,) float64 prices
+    offsets: np.ndarray  # (S + 1,) int64
+
+    @property
+    def n_series(self) -> int:
+        return len(self.ids)
+
+    @property
+    def lengths(self) -> np.ndarray:  # (S,)
+        return np.diff(self.offsets)
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame) -> Panel:
+        missing = {"unique_id", "ds", "y"} - set(df.columns)
+        if missing:
+            raise DataError(
+                f"the frame has no column {sorted(missing)}; expected unique_id, ds, y "
+                "(read files with weightfit.data.read_prices)"
+            )
+        df = df[["unique_id", "ds", "y"]]
+        uid = df["unique_id"].astype(str).to_numpy()
+        starts = np.flatnonzero(np.r_[True, uid[1:] != uid[:-1]])
+        ids = uid[starts]
+        if len(set(ids)) != len(ids):
+            raise DataError("the frame is not sorted by unique_id; sort it by (unique_id, ds)")
+        values = df["y"].to_numpy(dtype=np.float64)
+        if not np.isfinite(values).all():
+            i = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise DataError(f"row {i}: y is {values[i]!r}; drop or fix missing prices first")
+        ds = df["ds"].to_numpy()
+        step = np.diff(ds) if len(ds) > 1 else np.array([])
+        same = uid[1:] == uid[:-1]
+        if len(step) and bool((step[same] <= step.dtype.type(0)).any()):
+            raise DataError("the frame is not sorted by ds within each series; sort it")
+        return cls(ids, ds, values, np.r_[starts, len(uid)].astype(np.int64))
+
+    def segment_sum(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+        """``values[start[i]:stop[i]].sum()`` for every i."""
+        return segment_sum(self.values, start, stop)
+
+
+def segment_sum(values: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """``values[start[i]:stop[i]].sum()`` for every i, in one ``np.add.reduceat`` pass.
+    Segments must be non-empty."""
+    if len(start) == 0:
+        return np.zeros(0)
+    padded = np.r_[values, 0.0]
+    bounds = np.empty(2 * len(start), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = start, stop
+    return np.add.reduceat(padded, bounds)[0::2]

@@ -1,0 +1,271 @@
+"""``weightfit.fit``: fit on the training part, forecast the test part, measure against every
+baseline, test against naive and say what it means. The CLI only renders what this returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weightfit.errors import ConfigError
+from weightfit.evaluate import metrics as m
+from weightfit.evaluate import verdict as v
+from weightfit.evaluate.baselines import Baseline, Naive, default_baselines
+from weightfit.evaluate.cv import (
+    Fitted,
+    get_forecaster,
+    holdout_windows,
+    rolling_windows,
+    run,
+    weights_table,
+)
+from weightfit.evaluate.dm import diebold_mariano
+from weightfit.evaluate.panel import Panel, segment_sum
+
+
+@dataclass
+class Report:
+    """What ``fit`` found: forecasts, measures per series and model, tests and verdicts."""
+
+    forecasts: pd.DataFrame  # unique_id, ds, cutoff, y, one column per model
+    scores: pd.DataFrame  # one row per (unique_id, model): measures, dm, p values, status
+    series: list[dict[str, Any]]  # per series: id, rows, dates, models, verdict, warnings
+    overall: dict[str, Any]
+    models: list[str]  # model column names, baselines first
+    fitted: list[str]  # the weight models among them
+    metrics: list[str]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def table(self, series: str | None = None) -> pd.DataFrame:
+        """Models by measures: one series, or the mean over all series."""
+        rows = self.scores if series is None else self.scores[self.scores.unique_id == series]
+        cols = [*self.metrics, "p_value"]
+        out = rows.groupby("model", sort=False)[cols].mean()
+        return out.loc[[n for n in self.models if n in out.index]]
+
+    def best(self, series: str | None = None) -> dict[str, str]:
+        """The best model of each measure (lowest error, highest skill and direction)."""
+        table = self.table(series)
+        return {
+            c: str(table[c].idxmin() if c in m.LOWER_IS_BETTER else table[c].idxmax())
+            for c in self.metrics
+            if table[c].notna().any()
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per series and model: measures, DM statistic, p values and verdict."""
+        return self.scores.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"series": self.series, "overall": self.overall, "settings": self.settings}
+
+    def plot(self, directory: str | Path, max_series: int = 12) -> list[Path]:
+        """PNGs: the test window with each model's forecasts, and each model's errors."""
+        from weightfit.report.plots import plot_report
+
+        return plot_report(self, Path(directory), max_series=max_series)
+
+
+def _scales(panel: Panel, first_cutoff: np.ndarray, m_: int) -> tuple[np.ndarray, np.ndarray]:
+    """In-sample seasonal-naive MAE and MSE of each series' data up to its first cutoff."""
+    v_ = panel.values
+    diff = np.r_[np.full(m_, np.nan), v_[m_:] - v_[:-m_]]  # diff[t] = y_t - y_{t-m}
+    start = panel.offsets[:-1] + m_
+    stop = panel.offsets[:-1] + first_cutoff + 1
+    if bool((stop <= start).any()):
+        raise ConfigError(f"the training part is too short for seasonality {m_}")
+    count = stop - start
+    mae = segment_sum(np.abs(np.nan_to_num(diff)), start, stop) / count
+    mse = segment_sum(np.nan_to_num(diff) ** 2, start, stop) / count
+    return mae, mse
+
+
+def fit(
+    df: pd.DataFrame,
+    model: str | Any | Sequence[str | Any] = "scale",
+    search: Any = "lstsq",
+    *,
+    test: float | str | None = 0.2,
+    cv: int | None = None,
+    h: int = 1,
+    step_size: int = 1,
+    metrics: Sequence[str] = m.DEFAULT,
+    baselines: Sequence[Baseline] | None = None,
+    seasonality: int = 1,
+    callback: Callable[[str], None] | None = None,
+) -> Report:
+    """Does the model beat the naive baseline? Fit, forecast, measure, test and say.
+
+    ``test`` holds out each series' last fraction (or everything from a date) for one-step
+    forecasts with the weights fitted once on the rest; ``cv`` runs that many rolling-origin
+    windows instead, refitting at each cutoff, for ``h``-step forecasts.
+
+    >>> from weightfit.data import sample
+    >>> report = fit(sample("msft"), "scale", test=0.2)
+    >>> report.series[0]["verdict"]  # doctest: +ELLIPSIS
+    'no model beats naive: ...'
+    """
+    metric_names = m.check_metrics(list(metrics))
+    panel = Panel.from_frame(df)
+    specs = list(model) if isinstance(model, list | tuple) else [model]
+    fitted = [get_forecaster(s, search) for s in specs]
+    if any(not isinstance(f, Fitted) for f in fitted):
+        raise ConfigError(
+            "model must name weight models (scale, affine, ar:5); baselines run anyway"
+        )
+    base = list(baselines) if baselines is not None else default_baselines()
+    if not any(isinstance(b, Naive) for b in base):
+        base.insert(0, Naive())
+    forecasters: list[Baseline | Fitted] = [*base, *fitted]
+    names = [f.name for f in forecasters]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"two models share a name: {names}")
+    if cv is not None:
+        windows = rolling_windows(panel, h, int(cv), step_size, refit=True)
+        protocol = {"protocol": "cross-validation", "windows": int(cv), "h": h}
+    else:
+        if h != 1:
+            raise ConfigError("the hold-out makes one-step forecasts; use --cv N for h > 1")
+        windows = holdout_windows(panel, 0.2 if test is None else test)
+        protocol = {"protocol": "hold-out", "test": test, "h": 1}
+    frame, fits = run(panel, forecasters, windows, h, callback)
+    weights = weights_table(panel, forecasters, fits)
+
+    # every forecast row: its series, the last value seen, the horizon
+    series = np.repeat(windows.series, h)
+    last = np.repeat(panel.values[panel.offsets[windows.series] + windows.cutoff], h)
+    horizon = np.tile(np.arange(1, h + 1), len(windows.series))
+    first = np.full(panel.n_series, np.iinfo(np.int64).max)
+    np.minimum.at(first, windows.series, windows.cutoff)
+    scale_mae, scale_mse = _scales(panel, first, seasonality)
+    y = frame["y"].to_numpy()
+    ctx = m.Context(y, last, series, panel.n_series, scale_mae, scale_mse)
+    naive_err = y - frame["Naive"].to_numpy()
+    at_h = horizon == h  # the DM test uses the h-step errors, autocorrelated up to lag h - 1
+
+    rows = []
+    for name in names:
+        f = frame[name].to_numpy()
+        row = {k: m.MEASURES[k](ctx, f) for k in metric_names}
+        row["skill"] = m.MEASURES["skill"](ctx, f)
+        if name == "Naive":
+            stat = p = p_abs = np.full(panel.n_series, np.nan)
+        else:
+            e = y - f
+            stat, p = diebold_mariano(e[at_h], naive_err[at_h], series[at_h], h=h, power=2)
+            _, p_abs = diebold_mariano(e[at_h], naive_err[at_h], series[at_h], h=h, power=1)
+        row.update(dm=stat, p_value=p, p_value_abs=p_abs)
+        moves = np.sqrt(ctx.mean((f - last) ** 2) / ctx.mean((y - last) ** 2))
+        row["move_ratio"] = moves
+        rows.append(pd.DataFrame({"unique_id": panel.ids, "model": name, **row}))
+    scores = pd.concat(rows, ignore_index=True)
+    judged = [v.judge(s, p) for s, p in zip(scores["skill"], scores["p_value"], strict=True)]
+    scores["status"] = [j[0] for j in judged]
+    scores["verdict"] = [j[1] for j in judged]
+    scores.loc[scores.model == "Naive", ["status", "verdict"]] = ["baseline", "the baseline"]
+
+    meta = df.attrs.get("weightfit", {}).get("series", {})
+    fitted_names = [f.name for f in fitted]
+    per_series = []
+    for s, uid in enumerate(panel.ids):
+        uid = str(uid)
+        info = meta.get(uid, {})
+        mine = scores[scores.unique_id == uid].set_index("model")
+        models: dict[str, dict[str, Any]] = {}
+        warnings = list(info.get("warnings", []))
+        for name in names:
+            r = mine.loc[name]
+            entry: dict[str, Any] = {k: _num(r[k]) for k in metric_names}
+            if name != "Naive":
+                entry.update(p_value=_num(r["p_value"]), p_value_abs=_num(r["p_value_abs"]))
+                entry.update(dm=_num(r["dm"]), verdict=r["verdict"], status=r["status"])
+            if name in weights:
+                w = weights[name][uid]
+                entry["weights"] = w
+                if len(w) == 1:
+                    entry["weight"] = next(iter(w.values()))
+            models[name] = entry
+            if name in fitted_names:
+                warning = v.tracking_warning(name, float(r["move_ratio"]))
+                if warning:
+                    warnings.append(warning)
+        judged_models = {
+            n: {
+                "status": models[n]["status"],
+                "skill": float(mine.loc[n, "skill"]),
+                "verdict": models[n]["verdict"],
+            }
+            for n in fitted_names
+        }
+        start, stop = panel.offsets[s], panel.offsets[s + 1]
+        per_series.append(
+            {
+                "id": uid,
+                "rows": int(stop - start),
+                "start": str(pd.Timestamp(panel.ds[start])),
+                "end": str(pd.Timestamp(panel.ds[stop - 1])),
+                "price_column": info.get("price_column"),
+                "test_rows": int((windows.series == s).sum() * h),
+                "models": models,
+                "verdict": v.summarise(judged_models),
+                "warnings": warnings,
+            }
+        )
+    overall = _overall(scores, fitted_names, ctx, frame, naive_err, at_h, series, h, panel)
+    return Report(
+        forecasts=frame,
+        scores=scores,
+        series=per_series,
+        overall=overall,
+        models=names,
+        fitted=fitted_names,
+        metrics=metric_names,
+        settings={**protocol, "search": str(search), "seasonality": seasonality},
+    )
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return None if x != x else x
+
+
+def _overall(
+    scores: pd.DataFrame,
+    fitted: list[str],
+    ctx: m.Context,
+    frame: pd.DataFrame,
+    naive_err: np.ndarray,
+    at_h: np.ndarray,
+    series: np.ndarray,
+    h: int,
+    panel: Panel,
+) -> dict[str, Any]:
+    """Over all series: mean measures, how many series each model beats naive on, and one
+    DM test on errors scaled by each series' naive RMSE (so no ticker dominates by price)."""
+    naive_mse = ctx.mean(naive_err**2)
+    scale = np.sqrt(np.where(naive_mse > 0, naive_mse, np.nan))[series]
+    out: dict[str, Any] = {"series": panel.n_series, "models": {}}
+    judged = {}
+    for name in fitted:
+        rows = scores[scores.model == name]
+        e = (ctx.y - frame[name].to_numpy()) / scale
+        ok = at_h & np.isfinite(e)
+        # pooled: one stream, autocovariance within series only (the per-series codes)
+        _, p = diebold_mariano(e[ok], (naive_err / scale)[ok], series[ok] * 0, h=h)
+        skill = float(np.nanmean(rows["skill"]))
+        status, words = v.judge(skill, float(p[0]))
+        beats = int((rows["status"] == "beats").sum())
+        out["models"][name] = {
+            "mean_skill": skill,
+            "p_value": _num(p[0]),
+            "beats_naive_on": beats,
+            "status": status,
+            "verdict": f"{words}; beats naive on {beats} of {panel.n_series} series",
+        }
+        judged[name] = {"status": status, "skill": skill, "verdict": out["models"][name]["verdict"]}
+    out["verdict"] = v.summarise(judged)
+    return out
