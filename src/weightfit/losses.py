@@ -77,7 +77,7 @@ def per_series_mean(
     flat = values.reshape(-1, values.shape[-1])  # (C, N)
     sums = torch.zeros(flat.shape[0], n, dtype=values.dtype, device=values.device)
     sums.index_add_(1, series, flat)
-    counts = torch.bincount(series, minlength=n).to(values.dtype)
+    counts = torch.bincount(series, minlength=n).clamp(min=1).to(values.dtype)  # 0 rows: 0
     return (sums / counts).reshape(*lead, n)
 
 

@@ -119,6 +119,10 @@ class Objective:
             return quad + r
         return self.direct(weights)
 
+    def subset(self, rows: Tensor) -> Subset:
+        """The loss on some rows only (a minibatch), each series' mean over its rows there."""
+        return Subset(self, rows)
+
     def direct(self, weights: Tensor) -> Tensor:
         """The loss by predicting every row (what the fast path must equal)."""
         if self._design is not None and self.n_series == 1:
@@ -135,3 +139,21 @@ class Objective:
         if self.n_series == 1:
             return errors[..., 0] if errors.shape[-1] == 1 else errors.mean(-1)  # (..., 1)
         return per_series_mean(errors[..., 0, :], self.data.series, self.n_series)
+
+
+class Subset:
+    """An objective over a subset of the rows; a series without rows in it scores 0."""
+
+    def __init__(self, parent: Objective, rows: Tensor) -> None:
+        d = parent.data
+        self.parent = parent
+        self.data = Windows(d.x[rows], d.y[rows], d.series[rows], d.n_series)
+        self.target = parent._target[rows]
+
+    def __call__(self, weights: Tensor) -> Tensor:  # (..., S, k) -> (..., S)
+        p = self.parent
+        prediction = p.model.predict(self.data, weights)
+        if p.dtype is not None:
+            prediction = prediction.to(p.dtype)
+        errors = p.loss.pointwise(prediction, self.target)
+        return per_series_mean(errors, self.data.series, p.n_series)

@@ -85,7 +85,7 @@ class Fitted:
 def _model_name(model: Model) -> str:
     cls = type(model).__name__
     lags = getattr(model, "lags", None)
-    return f"{cls}({lags})" if lags is not None else cls
+    return f"{cls}({lags})" if lags is not None else cls  # MLP(5), AutoRegressive(5)
 
 
 def get_forecaster(spec: Any, search: Any = "lstsq") -> Baseline | Fitted:

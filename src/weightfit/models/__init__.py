@@ -2,6 +2,19 @@
 
 from weightfit.models.base import LinearModel, Model
 from weightfit.models.linear import Affine, AutoRegressive, Naive, Scale
+from weightfit.models.mlp import MLP
+from weightfit.models.registry import MODELS, get_model
 from weightfit.models.windows import Windows
 
-__all__ = ["Affine", "AutoRegressive", "LinearModel", "Model", "Naive", "Scale", "Windows"]
+__all__ = [
+    "MLP",
+    "MODELS",
+    "Affine",
+    "AutoRegressive",
+    "LinearModel",
+    "Model",
+    "Naive",
+    "Scale",
+    "Windows",
+    "get_model",
+]

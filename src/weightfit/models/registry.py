@@ -8,11 +8,13 @@ from typing import Any
 from weightfit.errors import ConfigError
 from weightfit.models.base import Model
 from weightfit.models.linear import Affine, AutoRegressive, Naive, Scale
+from weightfit.models.mlp import MLP
 
 MODELS: dict[str, Callable[..., Model]] = {
     "scale": lambda: Scale(),
     "affine": lambda: Affine(),
     "ar": lambda lags=5: AutoRegressive(lags=lags),
+    "mlp": lambda lags=5: MLP(lags=lags),
     "naive-model": lambda: Naive(),
 }
 

@@ -5,13 +5,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from weightfit.search.brent import Brent
 from weightfit.search.driver import Fit, Step, Strategy, minimize
+from weightfit.search.evolution import OnePlusOne
+from weightfit.search.golden import GoldenSection
+from weightfit.search.gradient import OPTIMIZERS, Gradient, preset
 from weightfit.search.guess import Guess
+from weightfit.search.lbfgs import LBFGS
 from weightfit.search.lstsq import LeastSquares
+from weightfit.search.pattern import PatternSearch
+from weightfit.search.random_search import RandomSearch
 
 STRATEGIES: dict[str, Callable[..., Any]] = {
     "guess": Guess,
+    "pattern": PatternSearch,
+    "oneplusone": OnePlusOne,
+    "random": RandomSearch,
+    "golden": GoldenSection,
+    "brent": Brent,
+    "lbfgs": LBFGS,
     "lstsq": LeastSquares,
+    "gradient": Gradient,
+    # torch.optim by name, with the learning rates that suit each
+    "sgd": preset("sgd", 1e-3),
+    "adam": preset("adam", 1e-2),
+    "adamw": preset("adamw", 1e-2),
+    "nadam": preset("nadam", 1e-2),
+    "radam": preset("radam", 1e-2),
+    "adamax": preset("adamax", 1e-2),
+    "rmsprop": preset("rmsprop", 1e-3),
+    "adagrad": preset("adagrad", 1e-1),
 }
 
 
@@ -25,10 +48,18 @@ def get_strategy(strategy: Strategy | str, **settings: Any) -> Strategy:
 
 
 __all__ = [
+    "LBFGS",
+    "OPTIMIZERS",
     "STRATEGIES",
+    "Brent",
     "Fit",
+    "GoldenSection",
+    "Gradient",
     "Guess",
     "LeastSquares",
+    "OnePlusOne",
+    "PatternSearch",
+    "RandomSearch",
     "Step",
     "Strategy",
     "get_strategy",

@@ -83,12 +83,25 @@ class _Budget:
     def __getattr__(self, name: str) -> Any:  # the objective's optimum, model, loss, ...
         return getattr(self.objective, name)
 
-    def __call__(self, weights: Tensor) -> Tensor:
+    def charge(self, weights: Tensor) -> None:
         n = prod(tuple(weights.shape))
         if self.limit is not None and self.count + n > self.limit:
             raise OutOfBudget
         self.count += n
+
+    def __call__(self, weights: Tensor) -> Tensor:
+        self.charge(weights)
         return self.objective(weights)
+
+    def subset(self, rows: Tensor) -> Callable[[Tensor], Tensor]:
+        """A minibatch of the objective; each call counts as one evaluation."""
+        part = self.objective.subset(rows)  # type: ignore[attr-defined]
+
+        def counted(weights: Tensor) -> Tensor:
+            self.charge(weights)
+            return part(weights)
+
+        return counted
 
 
 def _detached(t: Tensor) -> Tensor:

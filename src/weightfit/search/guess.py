@@ -4,8 +4,8 @@ Each iteration scores ``weight + step`` and ``weight - step`` and moves to ``wei
 its loss is strictly lower, else to ``weight - step`` (the tutorial's ``if error_up <
 error_down``). It always moves, so once it is within one step of the optimum it oscillates: the
 step is a floor on its accuracy. It costs two evaluations an iteration and stays in the library,
-unchanged, as the reference method. With several weights, every weight moves by the same step
-along the all-ones direction, the tutorial's rule applied literally.
+unchanged, as the reference method. With several weights, each iteration applies the rule to
+each weight in turn (2 evaluations per weight); with one weight it is the tutorial's loop.
 """
 
 from __future__ import annotations
@@ -36,22 +36,31 @@ class Guess:
         if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
             raise ValueError(f"Invalid iterations: {iterations!r} (must be an integer >= 0)")
         self.step_size, self.iterations = float(step), iterations
-        self._moves: dict[torch.dtype, Tensor] = {}
+        self._moves: dict[tuple[torch.dtype, int, int], Tensor] = {}
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> GuessState:
         return GuessState(weights, torch.full(weights.shape[:1], math.nan, dtype=weights.dtype), 0)
 
     def step(self, objective: ObjectiveFn, state: GuessState) -> GuessState:
-        moves = self._moves.get(state.weights.dtype)
-        if moves is None:  # (2, 1, 1): +step, -step; w + (-step) is w - step in IEEE arithmetic
-            moves = torch.tensor([self.step_size, -self.step_size], dtype=state.weights.dtype)
-            moves = self._moves.setdefault(state.weights.dtype, moves[:, None, None])
-        candidates = state.weights + moves  # (2, S, k): up, down
-        error_up, error_down = objective(candidates).unbind(0)  # (S,) each: two evaluations
-        up, down = candidates.unbind(0)
-        better = error_up < error_down  # (S,) the tutorial's `if error_up < error_down`
-        weights = torch.where(better.unsqueeze(-1), up, down)
-        return GuessState(weights, torch.where(better, error_up, error_down), state.iteration + 1)
+        weights, loss = state.weights, state.loss
+        for i in range(weights.shape[1]):
+            moves = self._moves_for(weights, i)  # (2, 1, k): +step, -step on weight i
+            candidates = weights + moves  # (2, S, k): up, down (w + (-step) is w - step)
+            error_up, error_down = objective(candidates).unbind(0)  # (S,): two evaluations
+            up, down = candidates.unbind(0)
+            better = error_up < error_down  # (S,) the tutorial's `if error_up < error_down`
+            weights = torch.where(better.unsqueeze(-1), up, down)
+            loss = torch.where(better, error_up, error_down)
+        return GuessState(weights, loss, state.iteration + 1)
+
+    def _moves_for(self, weights: Tensor, i: int) -> Tensor:
+        key = (weights.dtype, weights.shape[1], i)
+        moves = self._moves.get(key)
+        if moves is None:
+            moves = torch.zeros(2, 1, weights.shape[1], dtype=weights.dtype)
+            moves[0, 0, i], moves[1, 0, i] = self.step_size, -self.step_size
+            self._moves[key] = moves
+        return moves
 
     def done(self, state: GuessState) -> str | None:
         return "iterations" if state.iteration >= self.iterations else None

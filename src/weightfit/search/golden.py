@@ -1,0 +1,82 @@
+"""``GoldenSection``: Kiefer's (1953) golden-section search for one weight.
+
+The bracket ``[a, b]`` shrinks by the golden ratio each iteration, and each iteration costs
+exactly one evaluation: one of its two interior points is reused. It assumes one minimum in the
+bracket (true for a linear model under MSE); it stops when the bracket is narrower than ``tol``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+from weightfit.search._bracket import bracket, one_weight
+from weightfit.search.driver import ObjectiveFn
+
+INVPHI = (math.sqrt(5) - 1) / 2  # 1 / golden ratio, 0.618...
+
+
+class GoldenState(NamedTuple):
+    weights: Tensor  # (S, 1) the better interior point
+    loss: Tensor  # (S,)
+    a: Tensor  # (S,) bracket ends
+    b: Tensor
+    c: Tensor  # (S,) interior points, c < d
+    d: Tensor
+    fc: Tensor
+    fd: Tensor
+    iteration: int
+
+
+def _best(c: Tensor, d: Tensor, fc: Tensor, fd: Tensor) -> tuple[Tensor, Tensor]:
+    left = fc <= fd
+    return torch.where(left, c, d)[:, None], torch.where(left, fc, fd)
+
+
+class GoldenSection:
+    """Shrink the bracket around the minimum by 0.618 an evaluation."""
+
+    name = "golden"
+
+    def __init__(
+        self,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        radius: float = 1.0,
+        tol: float = 1.5e-8,  # about sqrt(machine epsilon): below it the loss cannot tell
+        iterations: int = 200,
+    ) -> None:
+        if not tol > 0:
+            raise ValueError(f"Invalid tol: {tol!r} (must be > 0)")
+        self.low, self.high, self.radius, self.tol = low, high, radius, tol
+        self.iterations = iterations
+
+    def start(self, objective: ObjectiveFn, weights: Tensor) -> GoldenState:
+        one_weight(self.name, weights)
+        a, b = bracket(weights, self.low, self.high, self.radius)
+        c, d = b - INVPHI * (b - a), a + INVPHI * (b - a)
+        fc, fd = objective(torch.stack([c, d])[:, :, None])  # two evaluations to start
+        w, f = _best(c, d, fc, fd)
+        return GoldenState(w, f, a, b, c, d, fc, fd, 0)
+
+    def step(self, objective: ObjectiveFn, state: GoldenState) -> GoldenState:
+        a, b, c, d, fc, fd = state.a, state.b, state.c, state.d, state.fc, state.fd
+        left = fc < fd  # the minimum lies in [a, d]: d becomes b, c becomes d
+        a2, b2 = torch.where(left, a, c), torch.where(left, d, b)
+        new = torch.where(left, b2 - INVPHI * (b2 - a2), a2 + INVPHI * (b2 - a2))
+        fnew = objective(new[:, None])  # (S,): one evaluation
+        c2 = torch.where(left, new, d)
+        d2 = torch.where(left, c, new)
+        fc2 = torch.where(left, fnew, fd)
+        fd2 = torch.where(left, fc, fnew)
+        w, f = _best(c2, d2, fc2, fd2)
+        return GoldenState(w, f, a2, b2, c2, d2, fc2, fd2, state.iteration + 1)
+
+    def done(self, state: GoldenState) -> str | None:
+        if bool(((state.b - state.a) < self.tol).all()):
+            return "tolerance"
+        return "iterations" if state.iteration >= self.iterations else None

@@ -1,0 +1,117 @@
+"""``Gradient``: torch.optim's first-order methods (SGD, Adam, ...) on the objective's autograd.
+
+One iteration is one epoch: one full-batch step, or one pass over shuffled minibatches of the
+(window, next price) rows. Every objective call counts as one evaluation (a minibatch call too).
+The state keeps the best weights seen per series, so the result is never worse than the start;
+``patience`` epochs without a relative improvement of ``tol`` in the total loss stop it early.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, NamedTuple
+
+import torch
+from torch import Tensor
+
+from weightfit.search.driver import ObjectiveFn
+
+OPTIMIZERS: dict[str, Any] = {  # name -> torch.optim class
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "nadam": torch.optim.NAdam,
+    "radam": torch.optim.RAdam,
+    "adamax": torch.optim.Adamax,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+}
+
+
+class GradientState(NamedTuple):
+    weights: Tensor  # (S, k) the best weights seen
+    loss: Tensor  # (S,) their loss
+    iteration: int
+    stale: int  # epochs without improvement
+    parameter: Tensor  # the weights the optimizer moves
+    optimizer: torch.optim.Optimizer
+
+
+class Gradient:
+    """Follow the gradient with a torch.optim optimizer, full batch or minibatches."""
+
+    name = "gradient"
+
+    def __init__(
+        self,
+        *,
+        optimizer: str = "adam",
+        lr: float = 0.01,
+        epochs: int = 1000,
+        batch_size: int | None = None,
+        patience: int | None = 100,
+        tol: float = 1e-12,
+        seed: int = 0,
+        **options: Any,
+    ) -> None:
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"Unknown optimizer {optimizer!r}: expected one of {', '.join(OPTIMIZERS)}"
+            )
+        if not lr > 0:
+            raise ValueError(f"Invalid lr: {lr!r} (must be > 0)")
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"Invalid batch_size: {batch_size!r} (must be >= 1)")
+        self.optimizer, self.lr, self.epochs, self.batch_size = optimizer, lr, epochs, batch_size
+        self.patience, self.tol, self.seed, self.options = patience, tol, seed, options
+        self.name = optimizer
+        self._generator = torch.Generator()
+
+    def start(self, objective: ObjectiveFn, weights: Tensor) -> GradientState:
+        self._generator.manual_seed(self.seed)
+        parameter = weights.detach().clone().requires_grad_(True)
+        opt = OPTIMIZERS[self.optimizer]([parameter], lr=self.lr, **self.options)
+        with torch.no_grad():
+            loss = objective(weights)
+        return GradientState(weights, loss, 0, 0, parameter, opt)
+
+    def _descend(self, objective: ObjectiveFn, state: GradientState) -> tuple[Tensor, Tensor]:
+        p, opt = state.parameter, state.optimizer
+        if self.batch_size is None:
+            at = p.detach().clone()
+            opt.zero_grad()
+            loss = objective(p)  # (S,) at the weights before this step
+            loss.sum().backward()
+            opt.step()
+            return at, loss.detach()
+        rows = len(objective.data)  # type: ignore[attr-defined]
+        order = torch.randperm(rows, generator=self._generator)
+        for batch in order.split(self.batch_size):
+            opt.zero_grad()
+            objective.subset(batch)(p).sum().backward()  # type: ignore[attr-defined]
+            opt.step()
+        at = p.detach().clone()
+        with torch.no_grad():
+            return at, objective(at)
+
+    def step(self, objective: ObjectiveFn, state: GradientState) -> GradientState:
+        with torch.enable_grad():
+            at, loss = self._descend(objective, state)
+        better = loss < state.loss
+        weights = torch.where(better[:, None], at, state.weights)
+        best = torch.where(better, loss, state.loss)
+        gain = float(state.loss.sum() - best.sum())
+        stale = 0 if gain > self.tol * abs(float(state.loss.sum())) else state.stale + 1
+        return state._replace(
+            weights=weights, loss=best, iteration=state.iteration + 1, stale=stale
+        )
+
+    def done(self, state: GradientState) -> str | None:
+        if self.patience is not None and state.stale >= self.patience:
+            return "early_stopping"
+        return "iterations" if state.iteration >= self.epochs else None
+
+
+def preset(optimizer: str, lr: float) -> Any:
+    """``Gradient`` with a named optimizer and its usual learning rate (a thin preset)."""
+    return partial(Gradient, optimizer=optimizer, lr=lr)

@@ -1,0 +1,75 @@
+"""``RandomSearch``: uniform samples within bounds, keep the best (seeded).
+
+The honest baseline for black-box searches: ``batch`` candidates per iteration per series, drawn
+uniformly in ``[low, high]`` (per weight; by default the start ± ``radius``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+from weightfit.search.driver import ObjectiveFn
+
+
+class RandomState(NamedTuple):
+    weights: Tensor  # (S, k) the best so far
+    loss: Tensor  # (S,)
+    low: Tensor  # (S, k)
+    high: Tensor  # (S, k)
+    iteration: int
+
+
+class RandomSearch:
+    """Sample ``batch`` points per iteration in the bounds; keep the best seen."""
+
+    name = "random"
+
+    def __init__(
+        self,
+        *,
+        low: float | list[float] | None = None,
+        high: float | list[float] | None = None,
+        radius: float = 1.0,
+        batch: int = 16,
+        iterations: int = 100,
+        seed: int = 0,
+    ) -> None:
+        if not radius > 0:
+            raise ValueError(f"Invalid radius: {radius!r} (must be > 0)")
+        if int(batch) != batch or batch < 1:
+            raise ValueError(f"Invalid batch: {batch!r} (must be an integer >= 1)")
+        self.low, self.high, self.radius = low, high, radius
+        self.batch, self.iterations, self.seed = int(batch), iterations, seed
+        self._generator = torch.Generator()
+
+    def start(self, objective: ObjectiveFn, weights: Tensor) -> RandomState:
+        self._generator.manual_seed(self.seed)
+        low = weights - self.radius if self.low is None else torch.as_tensor(self.low).to(weights)
+        high = (
+            weights + self.radius if self.high is None else torch.as_tensor(self.high).to(weights)
+        )
+        low, high = torch.broadcast_tensors(low.expand_as(weights), high.expand_as(weights))
+        if bool((high <= low).any()):
+            raise ValueError(f"Invalid bounds: low {self.low!r} must be below high {self.high!r}")
+        return RandomState(weights, objective(weights), low, high, 0)
+
+    def step(self, objective: ObjectiveFn, state: RandomState) -> RandomState:
+        u = torch.rand(
+            (self.batch, *state.weights.shape), generator=self._generator, dtype=state.low.dtype
+        )
+        candidates = state.low + u * (state.high - state.low)  # (C, S, k)
+        losses = objective(candidates)  # (C, S)
+        best, which = losses.min(0)
+        chosen = candidates[which, torch.arange(state.weights.shape[0])]
+        better = best < state.loss
+        return state._replace(
+            weights=torch.where(better[:, None], chosen, state.weights),
+            loss=torch.where(better, best, state.loss),
+            iteration=state.iteration + 1,
+        )
+
+    def done(self, state: RandomState) -> str | None:
+        return "iterations" if state.iteration >= self.iterations else None
