@@ -13,7 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-MODULES = ["tutorial_loop", "read_csv"]
+MODULES = ["tutorial_loop", "fast_path", "read_csv"]
 
 
 def main() -> None:

@@ -155,8 +155,11 @@ def fit_command(
         list[str], typer.Option(help="Weight model(s): scale, affine, ar:5. Repeat for several.")
     ] = ["scale"],  # noqa: B006
     search: Annotated[
-        str, typer.Option(help="How to find the weights: lstsq, guess, ...")
+        str, typer.Option(help="How to find the weights: lstsq, guess, pattern, adam, lbfgs, ...")
     ] = "lstsq",
+    max_evaluations: Annotated[
+        int, typer.Option(help="The loss evaluations each fit may spend.")
+    ] = 20_000,
     test: Annotated[
         str, typer.Option(help="Hold out the last fraction (0.2) or everything from a date.")
     ] = "0.2",
@@ -215,6 +218,7 @@ def fit_command(
             cv=cv,
             h=h,
             metrics=[m for m in metrics.split(",") if m.strip()],
+            max_evaluations=max_evaluations,
             callback=lambda what: status.update(f"fitting: {what}"),
         )
     written = []
@@ -230,6 +234,85 @@ def fit_command(
     render_report(report, out)
     for path in written:
         out.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+@one_line_errors
+def search(
+    files: Files,
+    model: Annotated[str, typer.Option(help="The model whose weights are searched.")] = "scale",
+    strategies: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated: guess, pattern, oneplusone, random, golden, "
+            "brent, adam, sgd, lbfgs, lstsq, ..."
+        ),
+    ] = "guess,pattern,golden,adam,lbfgs,lstsq",
+    max_evaluations: Annotated[int, typer.Option(help="Budget per strategy.")] = 100_000,
+    plot: Annotated[str | None, typer.Option(help="Write PNG plots into this folder.")] = None,
+    price: Price = None,
+    date: Date = None,
+    id: Id = None,
+    sep: Sep = None,
+    decimal: Decimal = None,
+    encoding: Encoding = None,
+    skiprows: Skiprows = None,
+    date_format: DateFormat = None,
+    keep_last: KeepLast = False,
+    as_json: Json = False,
+) -> None:
+    """Run several strategies on the same data: loss, distance to the optimum, cost."""
+    from weightfit.evaluate.panel import Panel
+    from weightfit.models import Windows, get_model
+    from weightfit.objective import Objective
+    from weightfit.report.console import render_comparison
+    from weightfit.search.compare import compare
+
+    frame = _read(
+        files,
+        price=price,
+        date=date,
+        id=id,
+        sep=sep,
+        decimal=decimal,
+        encoding=encoding,
+        skiprows=skiprows,
+        date_format=date_format,
+        keep_last=keep_last,
+    )
+    chosen = get_model(model)
+    panel = Panel.from_frame(frame)
+    data = Windows.from_values(panel.values, panel.offsets, chosen.window)
+    objective = Objective(chosen, data)
+    names = [n.strip() for n in strategies.split(",") if n.strip()]
+    with err.status("searching", spinner="dots"):
+        result = compare(
+            objective,
+            chosen.initial_weights(panel.n_series),
+            names,
+            max_evaluations=max_evaluations,
+        )
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "model": model,
+                    "series": panel.n_series,
+                    "strategies": result.table.to_dict("records"),
+                    "skipped": result.skipped,
+                }
+            )
+        )
+        return
+    render_comparison(result, chosen, panel, out)
+    if plot:
+        from pathlib import Path
+
+        from weightfit.report.plots import plot_search
+
+        title = f"{panel.ids[0]}, {type(chosen).__name__}"
+        for path in plot_search(result, objective, chosen.weight_names(), Path(plot), title):
+            out.print(f"wrote {path}", highlight=False)
 
 
 @app.command()

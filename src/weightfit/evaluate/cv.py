@@ -46,9 +46,15 @@ BASELINES: dict[str, Callable[..., Baseline]] = {
 class Fitted:
     """A weight model and the search that finds its weights, used as a forecaster."""
 
-    def __init__(self, model: Model | str, search: Any = "lstsq", loss: str = "mse") -> None:
+    def __init__(
+        self,
+        model: Model | str,
+        search: Any = "lstsq",
+        loss: str = "mse",
+        max_evaluations: int | None = 20_000,
+    ) -> None:
         self.model = get_model(model)
-        self.search, self.loss = search, loss
+        self.search, self.loss, self.max_evaluations = search, loss, max_evaluations
         self.name = _model_name(self.model)
         self.needs = self.model.window + max(1, self.model.n_weights)
 
@@ -59,7 +65,10 @@ class Fitted:
         start = self.model.initial_weights(panel.n_series)
         from weightfit.search import get_strategy
 
-        return minimize(objective, start, get_strategy(self.search), history=False)
+        strategy = get_strategy(self.search)
+        return minimize(
+            objective, start, strategy, max_evaluations=self.max_evaluations, history=False
+        )
 
     def forecast(
         self, panel: Panel, series: np.ndarray, cutoff: np.ndarray, h: int, weights: torch.Tensor
@@ -88,17 +97,19 @@ def _model_name(model: Model) -> str:
     return f"{cls}({lags})" if lags is not None else cls  # MLP(5), AutoRegressive(5)
 
 
-def get_forecaster(spec: Any, search: Any = "lstsq") -> Baseline | Fitted:
+def get_forecaster(
+    spec: Any, search: Any = "lstsq", max_evaluations: int | None = 20_000
+) -> Baseline | Fitted:
     """A baseline (``"naive"``, ``"seasonal_naive:5"``, ...) or a weight model (``"scale"``)."""
     if isinstance(spec, Baseline | Fitted):
         return spec
     if isinstance(spec, Model):
-        return Fitted(spec, search)
+        return Fitted(spec, search, max_evaluations=max_evaluations)
     name, _, arg = str(spec).strip().lower().partition(":")
     if name in BASELINES:
         return BASELINES[name](*([int(arg)] if arg else []))
     if name in MODELS:
-        return Fitted(spec, search)
+        return Fitted(spec, search, max_evaluations=max_evaluations)
     raise ConfigError(f"Unknown model {spec!r}: expected one of {', '.join([*BASELINES, *MODELS])}")
 
 

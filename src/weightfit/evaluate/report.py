@@ -96,6 +96,7 @@ def fit(
     metrics: Sequence[str] = m.DEFAULT,
     baselines: Sequence[Baseline] | None = None,
     seasonality: int = 1,
+    max_evaluations: int | None = 20_000,
     callback: Callable[[str], None] | None = None,
 ) -> Report:
     """Does the model beat the naive baseline? Fit, forecast, measure, test and say.
@@ -112,7 +113,7 @@ def fit(
     metric_names = m.check_metrics(list(metrics))
     panel = Panel.from_frame(df)
     specs = list(model) if isinstance(model, list | tuple) else [model]
-    fitted = [get_forecaster(s, search) for s in specs]
+    fitted = [get_forecaster(s, search, max_evaluations) for s in specs]
     if any(not isinstance(f, Fitted) for f in fitted):
         raise ConfigError(
             "model must name weight models (scale, affine, ar:5); baselines run anyway"

@@ -95,6 +95,7 @@ def render_tutorial(result: TutorialResult, console: Console) -> None:
             f"   It ran out of iterations {abs(r.final_weight - r.best_weight):.3g} away from it: "
             "a step this small needs many more iterations, a larger one cannot get close."
         )
+    _render_better(r, console)
 
 
 def _shown(source: str) -> str:
@@ -218,3 +219,49 @@ def _leaderboard(report: Any, table: Table, uid: str | None) -> None:
         style = "bold" if name in report.fitted else None
         table.add_row(str(name), *cells, style=style)
     table.caption = "* best of each measure. DM p: Diebold-Mariano test against naive (HLN)"
+
+
+def render_comparison(result: Any, model: Any, panel: Any, console: Console) -> None:
+    """The strategies side by side: final loss, distance to the closed form, cost."""
+    table = Table(
+        title=f"{type(model).__name__} on {panel.n_series} series, "
+        f"{int(panel.lengths.sum())} prices: every strategy from the same start",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("strategy", "loss (MSE)", "distance to optimum", "evaluations", "stop", "seconds"):
+        table.add_column(col, justify="left" if col in ("strategy", "stop") else "right")
+    for row in result.table.itertuples():
+        table.add_row(
+            row.strategy,
+            f"{row.loss:.10g}",
+            _fmt(row.distance),
+            str(row.evaluations),
+            row.stop,
+            f"{row.seconds:.3f}",
+        )
+    console.print(table)
+    if result.optimum is None:
+        console.print("no closed form for this model: the distance column is empty")
+    for name, why in result.skipped.items():
+        console.print(f"  skipped {name}: {why}", highlight=False)
+
+
+def _render_better(r: TutorialResult, console: Console) -> None:
+    console.print("[bold]6. Better ways to find the weight[/]   the same problem, other searches:")
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD)
+    for col in ("strategy", "weight", "error (MSE)", "evaluations", "to reach 1e-9"):
+        table.add_column(col, justify="left" if col == "strategy" else "right")
+    table.add_row(
+        "guess (above)", repr(r.final_weight), f"{r.final_error:.3g}", str(r.evaluations), "never"
+    )
+    for row in r.better:
+        reach = row["evaluations_to_1e-9"]
+        table.add_row(
+            str(row["strategy"]),
+            f"{row['weight']!r}",
+            f"{row['error']:.3g}",
+            str(row["evaluations"]),
+            "never" if reach is None else str(reach),
+        )
+    console.print(table)

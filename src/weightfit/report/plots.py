@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -122,4 +122,94 @@ def plot_report(report: Report, directory: Path, max_series: int = 12) -> list[P
         paths.append(plot_errors(report, uid, directory / f"{_safe(uid)}-errors.png"))
     if len(report.series) > 1:
         paths.append(plot_skill(report, directory / "skill.png"))
+    return paths
+
+
+def plot_search(
+    comparison: Any, objective: Any, names: list[str], directory: Path, title: str
+) -> list[Path]:
+    """The loss curve (one weight) or its contours (two) with each strategy's path of accepted
+    steps, and loss against evaluations for all of them. Series 0 is drawn."""
+    import torch
+
+    directory.mkdir(parents=True, exist_ok=True)
+    fits = comparison.fits
+    k = next(iter(fits.values())).weights.shape[1]
+    paths = []
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colour = {n: cycle[i % len(cycle)] for i, n in enumerate(fits)}
+    points = torch.cat([torch.stack([s.weights[0] for s in f.history]) for f in fits.values()])
+    centre = comparison.optimum[0] if comparison.optimum is not None else points[-1]
+    span = (points - centre).abs().max(0).values.clamp(min=1e-6) * 1.15  # (k,)
+    if k == 1:
+        fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
+        start = next(iter(fits.values())).history[0].weights[0]
+        near = (start - centre).abs().clamp(min=1e-9) * 1.6  # the start and the optimum
+        for ax, half in zip(axes, (span, near), strict=True):
+            lo, hi = float(centre[0] - half[0]), float(centre[0] + half[0])
+            grid = torch.linspace(lo, hi, 400, dtype=torch.float64)
+            w = grid[:, None, None].expand(-1, objective.n_series, 1).clone()
+            with torch.no_grad():
+                curve = objective(w)[:, 0]
+            ax.plot(grid, curve, color="0.3", lw=1.5, label="loss")
+            for n, f in fits.items():
+                ws = np.array([float(s.weights[0, 0]) for s in f.history])
+                ls = np.array([float(s.loss[0]) for s in f.history])
+                inside = (ws >= lo) & (ws <= hi)
+                ax.plot(
+                    ws[inside], ls[inside], "o-", ms=3, lw=0.8, color=colour[n], alpha=0.8, label=n
+                )
+            ax.set_xlim(lo, hi)
+            ax.set_yscale("log")
+            ax.set_xlabel(names[0])
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("loss (log scale)")
+        axes[0].set_title(f"{title}: accepted steps on the loss curve")
+        axes[1].set_title("zoomed on the start and the optimum")
+        axes[0].legend(fontsize=8)
+        fig.tight_layout()
+        paths.append(_save(fig, directory / "search-paths.png"))
+    elif k == 2:
+        fig, ax = plt.subplots(figsize=(8, 7))
+        a = torch.linspace(float(centre[0] - span[0]), float(centre[0] + span[0]), 120)
+        b = torch.linspace(float(centre[1] - span[1]), float(centre[1] + span[1]), 120)
+        A, B = torch.meshgrid(a, b, indexing="ij")
+        w = torch.stack([A.reshape(-1), B.reshape(-1)], -1).to(torch.float64)
+        w = w[:, None, :].expand(-1, objective.n_series, 2).clone()
+        with torch.no_grad():
+            z = objective(w)[:, 0].reshape(A.shape)
+        levels = np.quantile(z.numpy(), np.linspace(0.0, 1.0, 25) ** 3)
+        ax.contour(A, B, z, levels=np.unique(levels), cmap="viridis", linewidths=0.8)
+        for n, f in fits.items():
+            path = torch.stack([s.weights[0] for s in f.history])
+            ax.plot(path[:, 0], path[:, 1], "o-", ms=2.5, lw=0.9, color=colour[n], label=n)
+        if comparison.optimum is not None:
+            ax.plot(*comparison.optimum[0].tolist(), "k*", ms=14, label="optimum")
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1])
+        ax.set_title(f"{title}: paths of accepted steps on the loss contours")
+        ax.legend(fontsize=8)
+        paths.append(_save(fig, directory / "search-paths.png"))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    floor = None
+    if comparison.optimum is not None:
+        with torch.no_grad():
+            floor = float(objective(comparison.optimum)[0])
+    for n, f in fits.items():
+        ev = np.maximum([s.evaluations for s in f.history], 1)
+        loss = np.array([float(s.loss[0]) for s in f.history])
+        if floor is not None:  # relative excess, floored at float64's resolution
+            loss = np.maximum((loss - floor) / max(abs(floor), 1e-300), 1e-16)
+        if len(ev) == 1:  # one jump (lstsq): a point
+            ax.plot(ev, loss, "o", color=colour[n], label=n)
+        else:
+            ax.step(ev, loss, where="post", color=colour[n], label=n)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("loss evaluations")
+    ax.set_ylabel("(loss - optimum) / optimum, floored at 1e-16" if floor is not None else "loss")
+    ax.set_title(f"{title}: how fast each strategy gets there")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    paths.append(_save(fig, directory / "search-evaluations.png"))
     return paths
