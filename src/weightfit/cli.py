@@ -10,6 +10,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from weightfit.errors import WeightfitError
 
@@ -181,6 +188,16 @@ def fit_command(
         str | None, typer.Option(help="Write every forecast (cross_validation layout) to a file.")
     ] = None,
     plot: Annotated[str | None, typer.Option(help="Write PNG plots into this folder.")] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(help="Fit partitions on a Dask cluster: local, local:N or tcp://HOST:PORT."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Reuse the partitions an interrupted run finished.")
+    ] = False,
+    files_per_partition: Annotated[
+        int, typer.Option(help="Files per partition, the unit of parallel work.")
+    ] = 64,
     price: Price = None,
     date: Date = None,
     id: Id = None,
@@ -193,34 +210,30 @@ def fit_command(
     as_json: Json = False,
 ) -> None:
     """Fit a model, forecast the test part, and say whether it beats the naive baseline."""
-    from weightfit.evaluate.report import fit as run_fit
     from weightfit.report.console import render_report
     from weightfit.report.files import write_frame
 
-    frame = _read(
-        files,
-        price=price,
-        date=date,
-        id=id,
-        sep=sep,
-        decimal=decimal,
-        encoding=encoding,
-        skiprows=skiprows,
-        date_format=date_format,
-        keep_last=keep_last,
-    )
-    with err.status("fitting", spinner="dots") as status:
-        report = run_fit(
-            frame,
-            model,
-            search,
-            test=test,
-            cv=cv,
-            h=h,
-            metrics=[m for m in metrics.split(",") if m.strip()],
-            max_evaluations=max_evaluations,
-            callback=lambda what: status.update(f"fitting: {what}"),
-        )
+    read = {
+        "price": price,
+        "date": date,
+        "id": id,
+        "sep": sep,
+        "decimal": decimal,
+        "encoding": encoding,
+        "skiprows": skiprows,
+        "date_format": date_format,
+        "duplicates": "last" if keep_last else "error",
+    }
+    settings = {
+        "model": model,
+        "search": search,
+        "test": test,
+        "cv": cv,
+        "h": h,
+        "metrics": [m for m in metrics.split(",") if m.strip()],
+        "max_evaluations": max_evaluations,
+    }
+    report = _fit_files(files, read, settings, dask, resume, files_per_partition)
     written = []
     if output:
         written.append(write_frame(report.to_frame(), output))
@@ -234,6 +247,77 @@ def fit_command(
     render_report(report, out)
     for path in written:
         out.print(f"wrote {path}", highlight=False)
+
+
+def _fit_files(
+    files: list[str],
+    read: dict[str, Any],
+    settings: dict[str, Any],
+    dask: str | None,
+    resume: bool,
+    files_per_partition: int,
+) -> Any:
+    """One file: fit it here. Several files, --dask or --resume: partition by partition, with a
+    progress bar, finished partitions kept so that Ctrl-C loses nothing."""
+    from weightfit.data import read_prices
+    from weightfit.engine import partitions as parts
+    from weightfit.evaluate.report import fit as run_fit
+
+    groups = parts.partitions(files, files_per_partition)
+    if len(groups) == 1 and len(groups[0]) == 1 and dask is None and not resume:
+        with err.status("fitting", spinner="dots") as status:
+            frame = read_prices(files, **read)
+            return run_fit(frame, **settings, callback=lambda w: status.update(f"fitting: {w}"))
+    checkpoints = parts.Checkpoints(".weightfit-resume")
+    progress = Progress(
+        TextColumn("fitting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("partitions, {task.fields[series]} series, {task.fields[speed]} rows/s"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+
+    def tick(p: Any) -> None:
+        progress.update(
+            task, completed=p.done, series=f"{p.series:,}", speed=f"{p.rows_per_second:,.0f}"
+        )
+
+    with progress:
+        task = progress.add_task("fit", total=len(groups), series="0", speed="-")
+        try:
+            if dask is None:
+                report = parts.run(
+                    groups,
+                    read,
+                    settings,
+                    checkpoints=checkpoints if resume else _fresh(checkpoints),
+                    callback=tick,
+                )
+            else:
+                from weightfit.engine.cluster import connect
+
+                with connect(dask) as client:
+                    report = parts.run(
+                        groups,
+                        read,
+                        settings,
+                        client=client,
+                        checkpoints=checkpoints if resume else _fresh(checkpoints),
+                        callback=tick,
+                    )
+        except parts.Interrupted as e:
+            progress.stop()
+            print(f"weightfit: {e}; run the same command with --resume to finish", file=sys.stderr)
+            raise typer.Exit(130) from None
+    checkpoints.clear()
+    return report
+
+
+def _fresh(checkpoints: Any) -> Any:
+    checkpoints.clear()
+    return checkpoints
 
 
 @app.command()

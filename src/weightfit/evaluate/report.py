@@ -33,12 +33,21 @@ class Report:
 
     forecasts: pd.DataFrame  # unique_id, ds, cutoff, y, one column per model
     scores: pd.DataFrame  # one row per (unique_id, model): measures, dm, p values, status
-    series: list[dict[str, Any]]  # per series: id, rows, dates, models, verdict, warnings
+    describe: dict[str, Any]  # what the per-series summaries are built from
     overall: dict[str, Any]
     models: list[str]  # model column names, baselines first
     fitted: list[str]  # the weight models among them
     metrics: list[str]
     settings: dict[str, Any] = field(default_factory=dict)
+    _series: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def series(self) -> list[dict[str, Any]]:
+        """Per series: id, rows, dates, price column, each model's measures and verdict, the
+        series' verdict and warnings. Built on first use, in one pass over the scores."""
+        if self._series is None:
+            self._series = _series_entries(self)
+        return self._series
 
     def table(self, series: str | None = None) -> pd.DataFrame:
         """Models by measures: one series, or the mean over all series."""
@@ -171,56 +180,19 @@ def fit(
 
     meta = df.attrs.get("weightfit", {}).get("series", {})
     fitted_names = [f.name for f in fitted]
-    per_series = []
-    for s, uid in enumerate(panel.ids):
-        uid = str(uid)
-        info = meta.get(uid, {})
-        mine = scores[scores.unique_id == uid].set_index("model")
-        models: dict[str, dict[str, Any]] = {}
-        warnings = list(info.get("warnings", []))
-        for name in names:
-            r = mine.loc[name]
-            entry: dict[str, Any] = {k: _num(r[k]) for k in metric_names}
-            if name != "Naive":
-                entry.update(p_value=_num(r["p_value"]), p_value_abs=_num(r["p_value_abs"]))
-                entry.update(dm=_num(r["dm"]), verdict=r["verdict"], status=r["status"])
-            if name in weights:
-                w = weights[name][uid]
-                entry["weights"] = w
-                if len(w) == 1:
-                    entry["weight"] = next(iter(w.values()))
-            models[name] = entry
-            if name in fitted_names:
-                warning = v.tracking_warning(name, float(r["move_ratio"]))
-                if warning:
-                    warnings.append(warning)
-        judged_models = {
-            n: {
-                "status": models[n]["status"],
-                "skill": float(mine.loc[n, "skill"]),
-                "verdict": models[n]["verdict"],
-            }
-            for n in fitted_names
-        }
-        start, stop = panel.offsets[s], panel.offsets[s + 1]
-        per_series.append(
-            {
-                "id": uid,
-                "rows": int(stop - start),
-                "start": str(pd.Timestamp(panel.ds[start])),
-                "end": str(pd.Timestamp(panel.ds[stop - 1])),
-                "price_column": info.get("price_column"),
-                "test_rows": int((windows.series == s).sum() * h),
-                "models": models,
-                "verdict": v.summarise(judged_models),
-                "warnings": warnings,
-            }
-        )
-    overall = _overall(scores, fitted_names, ctx, frame, naive_err, at_h, series, h, panel)
+    describe = {
+        "meta": meta,
+        "weights": weights,
+        "rows": panel.lengths,
+        "start": panel.ds[panel.offsets[:-1]],
+        "end": panel.ds[panel.offsets[1:] - 1],
+        "test_rows": np.bincount(windows.series, minlength=panel.n_series) * h,
+    }
+    overall = _overall(scores, frame, fitted_names, h)
     return Report(
         forecasts=frame,
         scores=scores,
-        series=per_series,
+        describe=describe,
         overall=overall,
         models=names,
         fitted=fitted_names,
@@ -229,34 +201,79 @@ def fit(
     )
 
 
+def _series_entries(report: Report) -> list[dict[str, Any]]:
+    d, names, scores = report.describe, report.models, report.scores
+    n_series = len(d["rows"])
+    by = {c: scores[c].to_numpy().reshape(len(names), n_series) for c in scores.columns}
+    keys = [*report.metrics, "p_value", "p_value_abs", "dm"]
+    out = []
+    for s in range(n_series):
+        uid = str(by["unique_id"][0, s])
+        info = d["meta"].get(uid, {})
+        warnings = list(info.get("warnings", []))
+        models: dict[str, dict[str, Any]] = {}
+        judged: dict[str, dict[str, Any]] = {}
+        for j, name in enumerate(names):
+            entry: dict[str, Any] = {k: _num(by[k][j, s]) for k in report.metrics}
+            if name != "Naive":
+                entry.update({k: _num(by[k][j, s]) for k in keys[len(report.metrics) :]})
+                entry.update(verdict=by["verdict"][j, s], status=by["status"][j, s])
+            if name in d["weights"]:
+                w = d["weights"][name][uid]
+                entry["weights"] = w
+                if len(w) == 1:
+                    entry["weight"] = next(iter(w.values()))
+            models[name] = entry
+            if name in report.fitted:
+                judged[name] = {
+                    "status": entry["status"],
+                    "skill": float(by["skill"][j, s]),
+                    "verdict": entry["verdict"],
+                }
+                warning = v.tracking_warning(name, float(by["move_ratio"][j, s]))
+                if warning:
+                    warnings.append(warning)
+        out.append(
+            {
+                "id": uid,
+                "rows": int(d["rows"][s]),
+                "start": str(pd.Timestamp(d["start"][s])),
+                "end": str(pd.Timestamp(d["end"][s])),
+                "price_column": info.get("price_column"),
+                "test_rows": int(d["test_rows"][s]),
+                "models": models,
+                "verdict": v.summarise(judged),
+                "warnings": warnings,
+            }
+        )
+    return out
+
+
 def _num(x: Any) -> float | None:
     x = float(x)
     return None if x != x else x
 
 
-def _overall(
-    scores: pd.DataFrame,
-    fitted: list[str],
-    ctx: m.Context,
-    frame: pd.DataFrame,
-    naive_err: np.ndarray,
-    at_h: np.ndarray,
-    series: np.ndarray,
-    h: int,
-    panel: Panel,
-) -> dict[str, Any]:
-    """Over all series: mean measures, how many series each model beats naive on, and one
-    DM test on errors scaled by each series' naive RMSE (so no ticker dominates by price)."""
-    naive_mse = ctx.mean(naive_err**2)
-    scale = np.sqrt(np.where(naive_mse > 0, naive_mse, np.nan))[series]
-    out: dict[str, Any] = {"series": panel.n_series, "models": {}}
+def _overall(scores: pd.DataFrame, forecasts: pd.DataFrame, fitted: list[str], h: int) -> dict:
+    """Over all series: mean skill, how many series each model beats naive on, and one DM
+    test on errors scaled by each series' naive RMSE (so no ticker dominates by its price).
+    Built from the scores and forecasts alone, so partial runs combine into the same answer."""
+    codes, uniques = pd.factorize(forecasts["unique_id"], sort=False)
+    n_series = len(uniques)
+    y = forecasts["y"].to_numpy()
+    naive_err = y - forecasts["Naive"].to_numpy()
+    count = np.bincount(codes, minlength=n_series)
+    naive_mse = np.bincount(codes, weights=naive_err**2, minlength=n_series) / count
+    scale = np.sqrt(np.where(naive_mse > 0, naive_mse, np.nan))[codes]
+    horizon = forecasts.groupby(["unique_id", "cutoff"], sort=False).cumcount().to_numpy() + 1
+    at_h = horizon == h  # the h-step errors, autocorrelated up to lag h - 1
+    out: dict[str, Any] = {"series": n_series, "models": {}}
     judged = {}
     for name in fitted:
         rows = scores[scores.model == name]
-        e = (ctx.y - frame[name].to_numpy()) / scale
+        e = (y - forecasts[name].to_numpy()) / scale
         ok = at_h & np.isfinite(e)
-        # pooled: one stream, autocovariance within series only (the per-series codes)
-        _, p = diebold_mariano(e[ok], (naive_err / scale)[ok], series[ok] * 0, h=h)
+        _, p = diebold_mariano(e[ok], (naive_err / scale)[ok], None, h=h)  # one pooled stream
         skill = float(np.nanmean(rows["skill"]))
         status, words = v.judge(skill, float(p[0]))
         beats = int((rows["status"] == "beats").sum())
@@ -265,8 +282,54 @@ def _overall(
             "p_value": _num(p[0]),
             "beats_naive_on": beats,
             "status": status,
-            "verdict": f"{words}; beats naive on {beats} of {panel.n_series} series",
+            "verdict": f"{words}; beats naive on {beats} of {n_series} series",
         }
         judged[name] = {"status": status, "skill": skill, "verdict": out["models"][name]["verdict"]}
     out["verdict"] = v.summarise(judged)
     return out
+
+
+def combine(parts: Sequence[Report]) -> Report:
+    """One report from reports on disjoint sets of series (partitions), as if run at once."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    ids = pd.concat([p.scores.unique_id for p in parts])
+    per_model = ids.groupby(pd.concat([p.scores.model for p in parts])).size()
+    if int(per_model.max()) != ids.nunique():
+        raise ConfigError("two partitions hold the same series id; give each ticker one file")
+    for p in parts[1:]:
+        if p.models != first.models or p.metrics != first.metrics:
+            raise ConfigError("partitions were fitted with different models or measures")
+    n = len(first.models)
+    scores = pd.concat(  # model-major, as each part: all series of model 1, then model 2, ...
+        [
+            p.scores.iloc[j * len(p.describe["rows"]) : (j + 1) * len(p.describe["rows"])]
+            for j in range(n)
+            for p in parts
+        ],
+        ignore_index=True,
+    )
+    forecasts = pd.concat([p.forecasts for p in parts], ignore_index=True)
+    weights: dict[str, dict[str, Any]] = {}
+    for p in parts:
+        for name, per in p.describe["weights"].items():
+            weights.setdefault(name, {}).update(per)
+    describe = {
+        "meta": {k: v_ for p in parts for k, v_ in p.describe["meta"].items()},
+        "weights": weights,
+        **{
+            key: np.concatenate([p.describe[key] for p in parts])
+            for key in ("rows", "start", "end", "test_rows")
+        },
+    }
+    return Report(
+        forecasts=forecasts,
+        scores=scores,
+        describe=describe,
+        overall=_overall(scores, forecasts, first.fitted, int(first.settings.get("h", 1))),
+        models=first.models,
+        fitted=first.fitted,
+        metrics=first.metrics,
+        settings=first.settings,
+    )

@@ -1,0 +1,1 @@
+"""Many series at once: batched closed-form fits, and the Dask backend."""

@@ -1,0 +1,48 @@
+"""Which Dask cluster: ``local[:N]`` starts one here, ``tcp://HOST:PORT`` joins a scheduler."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from weightfit.errors import ConfigError
+
+
+@contextlib.contextmanager
+def connect(address: str) -> Iterator[Any]:
+    """A dask.distributed Client for ``address``, closed (and a local cluster stopped) after."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError("--dask needs dask.distributed: pip install 'weightfit[dask]'") from None
+    if address == "local" or address.startswith("local:"):
+        _, _, n = address.partition(":")
+        try:
+            workers = int(n) if n else None
+        except ValueError:
+            raise ConfigError(f"Invalid --dask {address!r}: expected local or local:N") from None
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",  # any free port: never clashes with a running cluster
+        )
+        client = Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+            cluster.close()
+        return
+    if not address.startswith(("tcp://", "tls://")):
+        raise ConfigError(f"Invalid --dask {address!r}: expected local[:N] or tcp://HOST:PORT")
+    try:
+        client = Client(address, timeout="10s")
+    except OSError as e:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address} ({e})") from None
+    try:
+        yield client
+    finally:
+        client.close()
