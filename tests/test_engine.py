@@ -62,3 +62,35 @@ def test_fit_many_on_the_gpu_equals_the_cpu():
     cpu = linear.fit_many(AutoRegressive(4), values, offsets, stops)
     gpu = linear.fit_many(AutoRegressive(4), values, offsets, stops, device="cuda")
     torch.testing.assert_close(gpu.cpu(), cpu, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("lengths", [(50, 50, 50, 50), (30, 200, 57, 400, 9), (80,) * 20 + (33,)])
+def test_scale_fit_equals_the_closed_form(lengths):
+    values, offsets = ragged(lengths=lengths)
+    got = linear.scale_fit(values, offsets)
+    expected = Objective(Scale(), Windows.from_values(values, offsets, 1)).optimum[:, 0]
+    np.testing.assert_allclose(got, expected.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("model", [Scale(), Affine(), AutoRegressive(lags=5), wf.Naive()], ids=repr)
+def test_linear_map_reproduces_the_design(model):
+    values, offsets = ragged()
+    data = Windows.from_values(values, offsets, max(model.window, 1))
+    a, b = model.linear_map()
+    x = torch.cat([data.x, torch.ones(len(data), 1, dtype=data.x.dtype)], 1)
+    features, offset = model.design(data)
+    torch.testing.assert_close(x @ a, features, rtol=0, atol=1e-12)
+    torch.testing.assert_close(x @ b, offset, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("model", [Scale(), Affine(), AutoRegressive(lags=5)], ids=repr)
+def test_fit_panel_equals_fit_many(model):
+    values, offsets = ragged(lengths=(300,) * 7)
+    block = values.reshape(7, 300)
+    for stop in (300, 290):
+        got = linear.fit_panel(model, block, stop)
+        data = Windows.from_values(values, offsets, model.window, stop=np.full(7, stop))
+        expected = Objective(model, data).optimum  # independent: per-row design, two passes
+        torch.testing.assert_close(got, expected, rtol=1e-8, atol=1e-10)
+        many = linear.fit_many(model, values, offsets, np.full((1, 7), stop))[0]
+        torch.testing.assert_close(many, expected, rtol=1e-8, atol=1e-10)

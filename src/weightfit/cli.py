@@ -198,6 +198,9 @@ def fit_command(
     files_per_partition: Annotated[
         int, typer.Option(help="Files per partition, the unit of parallel work.")
     ] = 64,
+    device: Annotated[
+        str, typer.Option(help="Where the batched closed-form fits run: cpu or cuda.")
+    ] = "cpu",
     price: Price = None,
     date: Date = None,
     id: Id = None,
@@ -232,6 +235,7 @@ def fit_command(
         "h": h,
         "metrics": [m for m in metrics.split(",") if m.strip()],
         "max_evaluations": max_evaluations,
+        "device": device,
     }
     report = _fit_files(files, read, settings, dask, resume, files_per_partition)
     written = []

@@ -10,6 +10,8 @@ sums over the few rows between the cutoffs.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -35,6 +37,18 @@ def fit_many(
     if k == 0:
         return out
     length = np.diff(offsets)
+    runs = np.flatnonzero(np.r_[True, length[1:] != length[:-1]])
+    bounds = np.r_[runs, n_series]
+    same_stop = all(
+        (stops[:, a:b] == stops[:, a : a + 1]).all() for a, b in itertools.pairwise(bounds)
+    )
+    if same_stop and len(runs) <= max(1, n_series // 8) and str(device) == "cpu":
+        # runs of equal-length series cut at the same place: (series, time) views, no padding
+        for a, b in itertools.pairwise(bounds):
+            block = values[offsets[a] : offsets[b]].reshape(b - a, int(length[a]))
+            for g in range(n_fits):
+                out[g, a:b] = fit_panel(model, block, int(stops[g, a]))
+        return out
     first = np.min(stops, axis=0)  # (S,) the earliest stop: the shared base
     last = np.max(stops, axis=0)
     rows = np.maximum(last - p, 0)  # pairs per series up to the latest stop
@@ -104,3 +118,68 @@ def _fit_block(
             g_gram, g_moment = gram, moment
         out.append((torch.linalg.pinv(g_gram, hermitian=True) @ g_moment[..., None])[..., 0])
     return torch.stack(out)
+
+
+def scale_fit(values: np.ndarray, offsets: np.ndarray, rows: int = 64) -> np.ndarray:
+    """The tutorial's ``Scale`` fitted to every series: ``sum x_t x_{t+1} / sum x_t^2``.
+
+    Runs of equal-length series are read as (series, time) views and reduced with
+    ``np.vecdot`` a few rows at a time, so each value is read from memory once and the second
+    product finds it in cache: the speed of a plain ``numpy`` sum. Other layouts go through
+    ``fit_many``.
+    """
+    length = np.diff(offsets)
+    runs = np.flatnonzero(np.r_[True, length[1:] != length[:-1]])
+    if len(runs) > max(1, len(length) // 8):  # ragged: no long runs of equal length
+        from weightfit.models.linear import Scale
+
+        full = np.diff(offsets)[None, :]
+        return fit_many(Scale(), values, offsets, full)[0, :, 0].numpy()
+    out = np.empty(len(length))
+    bounds = np.r_[runs, len(length)]
+    for a, b in itertools.pairwise(bounds):
+        n = int(length[a])
+        block = values[offsets[a] : offsets[b]].reshape(b - a, n)  # a view, no copy
+        for i in range(0, b - a, rows):
+            x = block[i : i + rows]
+            past = x[:, :-1]
+            out[a + i : a + i + len(x)] = np.vecdot(past, x[:, 1:]) / np.vecdot(past, past)
+    return out
+
+
+def _lag_moments(block: np.ndarray, w: int, stop: int, rows: int = 256) -> tuple:
+    """For a (series, time) block: ``X'X`` and ``X'y`` per series, where the rows of X are
+    ``[x[t-w+1], ..., x[t], 1]`` and y is ``x[t+1]``, over the targets ``w <= t + 1 < stop``.
+    Each entry is one ``np.vecdot`` of two shifted views: no copy of the windows is made."""
+    n = block.shape[0]
+    xx = np.empty((n, w + 1, w + 1))
+    xy = np.empty((n, w + 1))
+    m = stop - w  # pairs per series
+    for a in range(0, n, rows):
+        x = block[a : a + rows]
+        lag = [x[:, i : i + m] for i in range(w)]  # column i of X: x[t - w + 1 + i]
+        target = x[:, w : w + m]
+        for i in range(w):
+            for j in range(i, w):
+                xx[a : a + rows, i, j] = xx[a : a + rows, j, i] = np.vecdot(lag[i], lag[j])
+            xx[a : a + rows, i, w] = xx[a : a + rows, w, i] = lag[i].sum(1)
+            xy[a : a + rows, i] = np.vecdot(lag[i], target)
+        xx[a : a + rows, w, w] = m
+        xy[a : a + rows, w] = target.sum(1)
+    return xx, xy
+
+
+def fit_panel(model: LinearModel, block: np.ndarray, stop: int) -> Tensor:
+    """Least-squares weights (S, k) for a (series, time) block of equal-length series, all
+    fitted on the targets before ``stop``, from the moments of the window (``linear_map``)."""
+    a, b = model.linear_map()
+    xx, xy = _lag_moments(np.ascontiguousarray(block), model.window, stop)
+    r, q = torch.from_numpy(xx), torch.from_numpy(xy)
+    gram = a.T @ r @ a  # (S, k, k) = F'F with F = X A
+    moment = (q - (r @ b)) @ a  # (S, k) = F'd with d = y - X b
+    solution, info = torch.linalg.solve_ex(gram, moment[..., None])
+    weights = solution[..., 0]
+    bad = info != 0
+    if bool(bad.any()):  # singular: the minimum-norm solution, as everywhere else
+        weights[bad] = (torch.linalg.pinv(gram[bad], hermitian=True) @ moment[bad, :, None])[..., 0]
+    return weights

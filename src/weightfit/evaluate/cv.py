@@ -180,6 +180,7 @@ def run(
     windows: Windows_,
     h: int,
     callback: Callable[[str], None] | None = None,
+    device: str = "cpu",
 ) -> tuple[pd.DataFrame, dict[str, Fit]]:
     """Every forecaster on every window; the frame, and each weight model's last fit."""
     _check_lengths(panel, forecasters, windows)
@@ -194,7 +195,9 @@ def run(
         elif f.closed_form:  # every fit of every series in one batched pass
             began = time.perf_counter()
             assert isinstance(f.model, LinearModel)
-            weights = fit_many(f.model, panel.values, panel.offsets, windows.stops)  # (G, S, k)
+            weights = fit_many(  # (G, S, k)
+                f.model, panel.values, panel.offsets, windows.stops, device=device
+            ).cpu()
             out = np.empty((len(series), h))
             for g in range(len(windows.stops)):
                 rows = np.flatnonzero(windows.group == g)

@@ -36,21 +36,22 @@ class Panel:
                 "(read files with weightfit.data.read_prices)"
             )
         df = df[["unique_id", "ds", "y"]]
-        uid = df["unique_id"].astype(str).to_numpy()
-        starts = np.flatnonzero(np.r_[True, uid[1:] != uid[:-1]])
-        ids = uid[starts]
-        if len(set(ids)) != len(ids):
+        codes, uniques = pd.factorize(df["unique_id"], sort=False)  # hashing, no string compares
+        change = np.r_[True, codes[1:] != codes[:-1]]
+        starts = np.flatnonzero(change)
+        if len(starts) != len(uniques):
             raise DataError("the frame is not sorted by unique_id; sort it by (unique_id, ds)")
+        ids = np.asarray(uniques.astype(str), dtype=object)
         values = df["y"].to_numpy(dtype=np.float64)
         if not np.isfinite(values).all():
             i = int(np.flatnonzero(~np.isfinite(values))[0])
             raise DataError(f"row {i}: y is {values[i]!r}; drop or fix missing prices first")
         ds = df["ds"].to_numpy()
         step = np.diff(ds) if len(ds) > 1 else np.array([])
-        same = uid[1:] == uid[:-1]
+        same = ~change[1:]
         if len(step) and bool((step[same] <= step.dtype.type(0)).any()):
             raise DataError("the frame is not sorted by ds within each series; sort it")
-        return cls(ids, ds, values, np.r_[starts, len(uid)].astype(np.int64))
+        return cls(ids, ds, values, np.r_[starts, len(codes)].astype(np.int64))
 
     def segment_sum(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
         """``values[start[i]:stop[i]].sum()`` for every i."""

@@ -21,7 +21,6 @@ from weightfit.evaluate.cv import (
     holdout_windows,
     rolling_windows,
     run,
-    weights_table,
 )
 from weightfit.evaluate.dm import diebold_mariano
 from weightfit.evaluate.panel import Panel, segment_sum
@@ -67,7 +66,20 @@ class Report:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per series and model: measures, DM statistic, p values and verdict."""
-        return self.scores.copy()
+        frame = self.scores.copy()
+        frame["verdict"] = self.verdicts()
+        return frame
+
+    def verdicts(self) -> list[str]:
+        """The verdict in words for each row of ``scores``."""
+        words = [
+            v.judge(s, p)[1]
+            for s, p in zip(self.scores["skill"], self.scores["p_value"], strict=True)
+        ]
+        return [
+            "the baseline" if m == "Naive" else w
+            for m, w in zip(self.scores.model, words, strict=True)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {"series": self.series, "overall": self.overall, "settings": self.settings}
@@ -106,6 +118,7 @@ def fit(
     baselines: Sequence[Baseline] | None = None,
     seasonality: int = 1,
     max_evaluations: int | None = 20_000,
+    device: str = "cpu",
     callback: Callable[[str], None] | None = None,
 ) -> Report:
     """Does the model beat the naive baseline? Fit, forecast, measure, test and say.
@@ -142,8 +155,17 @@ def fit(
             raise ConfigError("the hold-out makes one-step forecasts; use --cv N for h > 1")
         windows = holdout_windows(panel, 0.2 if test is None else test)
         protocol = {"protocol": "hold-out", "test": test, "h": 1}
-    frame, fits = run(panel, forecasters, windows, h, callback)
-    weights = weights_table(panel, forecasters, fits)
+    if device != "cpu":
+        import torch
+
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise ConfigError(f"--device {device}: no CUDA device on this machine; use cpu")
+    frame, fits = run(panel, forecasters, windows, h, callback, device=device)
+    weights = {  # name -> (weight names, (S, k) array), turned into dicts only when asked
+        f.name: (f.model.weight_names(), fits[f.name].weights.numpy())
+        for f in forecasters
+        if isinstance(f, Fitted) and f.name in fits
+    }
 
     # every forecast row: its series, the last value seen, the horizon
     series = np.repeat(windows.series, h)
@@ -173,10 +195,8 @@ def fit(
         row["move_ratio"] = moves
         rows.append(pd.DataFrame({"unique_id": panel.ids, "model": name, **row}))
     scores = pd.concat(rows, ignore_index=True)
-    judged = [v.judge(s, p) for s, p in zip(scores["skill"], scores["p_value"], strict=True)]
-    scores["status"] = [j[0] for j in judged]
-    scores["verdict"] = [j[1] for j in judged]
-    scores.loc[scores.model == "Naive", ["status", "verdict"]] = ["baseline", "the baseline"]
+    scores["status"] = v.statuses(scores["skill"].to_numpy(), scores["p_value"].to_numpy())
+    scores.loc[scores.model == "Naive", "status"] = "baseline"
 
     meta = df.attrs.get("weightfit", {}).get("series", {})
     fitted_names = [f.name for f in fitted]
@@ -217,9 +237,11 @@ def _series_entries(report: Report) -> list[dict[str, Any]]:
             entry: dict[str, Any] = {k: _num(by[k][j, s]) for k in report.metrics}
             if name != "Naive":
                 entry.update({k: _num(by[k][j, s]) for k in keys[len(report.metrics) :]})
-                entry.update(verdict=by["verdict"][j, s], status=by["status"][j, s])
+                words = v.judge(float(by["skill"][j, s]), float(by["p_value"][j, s]))[1]
+                entry.update(verdict=words, status=by["status"][j, s])
             if name in d["weights"]:
-                w = d["weights"][name][uid]
+                labels, values = d["weights"][name]
+                w = dict(zip(labels, values[s].tolist(), strict=True))
                 entry["weights"] = w
                 if len(w) == 1:
                     entry["weight"] = next(iter(w.values()))
@@ -265,7 +287,7 @@ def _overall(scores: pd.DataFrame, forecasts: pd.DataFrame, fitted: list[str], h
     count = np.bincount(codes, minlength=n_series)
     naive_mse = np.bincount(codes, weights=naive_err**2, minlength=n_series) / count
     scale = np.sqrt(np.where(naive_mse > 0, naive_mse, np.nan))[codes]
-    horizon = forecasts.groupby(["unique_id", "cutoff"], sort=False).cumcount().to_numpy() + 1
+    horizon = np.arange(len(forecasts)) % h + 1  # each window's h forecasts are consecutive
     at_h = horizon == h  # the h-step errors, autocorrelated up to lag h - 1
     out: dict[str, Any] = {"series": n_series, "models": {}}
     judged = {}
@@ -311,10 +333,10 @@ def combine(parts: Sequence[Report]) -> Report:
         ignore_index=True,
     )
     forecasts = pd.concat([p.forecasts for p in parts], ignore_index=True)
-    weights: dict[str, dict[str, Any]] = {}
-    for p in parts:
-        for name, per in p.describe["weights"].items():
-            weights.setdefault(name, {}).update(per)
+    weights = {
+        name: (labels, np.concatenate([p.describe["weights"][name][1] for p in parts]))
+        for name, (labels, _) in first.describe["weights"].items()
+    }
     describe = {
         "meta": {k: v_ for p in parts for k, v_ in p.describe["meta"].items()},
         "weights": weights,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 ALPHA = 0.05
 TRACKING = 0.1  # predicted moves under 10% of the real moves' spread: naive in disguise
 
@@ -24,6 +26,16 @@ def judge(skill: float, p: float) -> tuple[str, str]:
     if skill < 0 and p < ALPHA:
         return "worse", f"worse than naive ({numbers})"
     return "no_better", f"no better than naive ({numbers})"
+
+
+def statuses(skill: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``judge``'s status for many rows at once."""
+    significant = p < ALPHA  # NaN compares False
+    return np.where(
+        (skill > 0) & significant,
+        "beats",
+        np.where((skill < 0) & significant, "worse", "no_better"),
+    ).astype(object)
 
 
 def tracking_warning(name: str, move_ratio: float) -> str | None:

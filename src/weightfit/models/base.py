@@ -55,6 +55,11 @@ class LinearModel(Model):
     def design(self, data: Windows) -> tuple[Tensor, Tensor]:  # (N, k), (N,)
         raise NotImplementedError
 
+    def linear_map(self) -> tuple[Tensor, Tensor]:  # (W + 1, k), (W + 1,)
+        """``(A, b)`` with ``features = X A`` and ``offset = X b``, where a row of ``X`` is the
+        window and a 1: ``[x[t-W+1], ..., x[t], 1]``. The batched engine fits from ``X'X``."""
+        raise NotImplementedError
+
     def predict(self, data: Windows, weights: Tensor) -> Tensor:
         features, offset = self.design(data)  # (N, k), (N,)
         w = weights[..., data.series, :]  # (..., N, k)

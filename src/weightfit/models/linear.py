@@ -24,6 +24,9 @@ class Naive(LinearModel):
         last = data.x[:, -1]
         return last.new_zeros(len(last), 0), last
 
+    def linear_map(self) -> tuple[Tensor, Tensor]:
+        return torch.zeros(2, 0, dtype=DTYPE), torch.tensor([1.0, 0.0], dtype=DTYPE)
+
 
 class Scale(LinearModel):
     """The tutorial's model: ``prediction = price * weight``."""
@@ -42,6 +45,9 @@ class Scale(LinearModel):
         last = data.x[:, -1:]  # (N, 1)
         return last, last.new_zeros(len(last))
 
+    def linear_map(self) -> tuple[Tensor, Tensor]:
+        return torch.tensor([[1.0], [0.0]], dtype=DTYPE), torch.zeros(2, dtype=DTYPE)
+
     def weight_names(self) -> list[str]:
         return ["weight"]
 
@@ -58,6 +64,9 @@ class Affine(LinearModel):
     def design(self, data: Windows) -> tuple[Tensor, Tensor]:
         last = data.x[:, -1:]  # (N, 1)
         return torch.cat([last, torch.ones_like(last)], 1), last.new_zeros(len(last))
+
+    def linear_map(self) -> tuple[Tensor, Tensor]:
+        return torch.eye(2, dtype=DTYPE), torch.zeros(2, dtype=DTYPE)
 
     def weight_names(self) -> list[str]:
         return ["weight", "bias"]
@@ -93,6 +102,17 @@ class AutoRegressive(LinearModel):
         if self.bias:
             parts.append(last)
         return torch.cat(parts, 1), last[:, 0]
+
+    def linear_map(self) -> tuple[Tensor, Tensor]:
+        p = self.lags
+        a = torch.zeros(p + 1, self.n_weights, dtype=DTYPE)
+        for j in range(1, p):  # feature j - 1 is x[t-j] - x[t]; x[t-j] is column p - 1 - j
+            a[p - 1 - j, j - 1], a[p - 1, j - 1] = 1.0, -1.0
+        if self.bias:
+            a[p - 1, -1] = 1.0
+        b = torch.zeros(p + 1, dtype=DTYPE)
+        b[p - 1] = 1.0
+        return a, b
 
     def weight_names(self) -> list[str]:
         return [f"a{j}" for j in range(1, self.lags)] + (["bias"] if self.bias else [])

@@ -202,11 +202,10 @@ def _leaderboard(report: Any, table: Table, uid: str | None) -> None:
     table.add_column("DM p", justify="right", no_wrap=True)
     if uid is not None:
         table.add_column("vs naive", no_wrap=True, min_width=9)
-    verdicts = (
-        report.scores[report.scores.unique_id == uid].set_index("model")["verdict"]
-        if uid is not None
-        else None
-    )
+    verdicts = None
+    if uid is not None:
+        (entry,) = [s for s in report.series if s["id"] == uid]
+        verdicts = {n: m.get("verdict", "the baseline") for n, m in entry["models"].items()}
     for name, row in frame.iterrows():
         cells = []
         for c in report.metrics:
