@@ -94,3 +94,13 @@ def test_fit_panel_equals_fit_many(model):
         torch.testing.assert_close(got, expected, rtol=1e-8, atol=1e-10)
         many = linear.fit_many(model, values, offsets, np.full((1, 7), stop))[0]
         torch.testing.assert_close(many, expected, rtol=1e-8, atol=1e-10)
+
+
+def test_segment_sum_at_the_edges():
+    from weightfit.evaluate.panel import segment_sum
+
+    values = np.arange(1.0, 11.0)
+    start = np.array([0, 3, 9, 4, 0])
+    stop = np.array([10, 10, 10, 5, 1])
+    expected = [values[a:b].sum() for a, b in zip(start, stop, strict=True)]
+    np.testing.assert_array_equal(segment_sum(values, start, stop), expected)

@@ -63,7 +63,13 @@ def segment_sum(values: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.n
     Segments must be non-empty."""
     if len(start) == 0:
         return np.zeros(0)
-    padded = np.r_[values, 0.0]
+    n = len(values)
+    at_end = stop >= n  # reduceat cannot take the end of the array as an index
     bounds = np.empty(2 * len(start), dtype=np.int64)
-    bounds[0::2], bounds[1::2] = start, stop
-    return np.add.reduceat(padded, bounds)[0::2]
+    bounds[0::2], bounds[1::2] = start, np.where(at_end, n - 1, stop)
+    sums = np.add.reduceat(values, bounds)[0::2]
+    # a segment cut at n - 1 lacks the last value; a segment starting there has only it
+    only_last = at_end & (start == n - 1)
+    sums[at_end & ~only_last] += values[-1]
+    sums[only_last] = values[-1]
+    return sums

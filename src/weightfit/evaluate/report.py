@@ -119,13 +119,15 @@ def fit(
     seasonality: int = 1,
     max_evaluations: int | None = 20_000,
     device: str = "cpu",
+    tests: bool = True,
     callback: Callable[[str], None] | None = None,
 ) -> Report:
     """Does the model beat the naive baseline? Fit, forecast, measure, test and say.
 
     ``test`` holds out each series' last fraction (or everything from a date) for one-step
     forecasts with the weights fitted once on the rest; ``cv`` runs that many rolling-origin
-    windows instead, refitting at each cutoff, for ``h``-step forecasts.
+    windows instead, refitting at each cutoff, for ``h``-step forecasts. ``tests=False``
+    skips the Diebold-Mariano tests (and so the verdicts, which rest on them): measures only.
 
     >>> from weightfit.data import sample
     >>> report = fit(sample("msft"), "scale", test=0.2)
@@ -184,12 +186,16 @@ def fit(
         f = frame[name].to_numpy()
         row = {k: m.MEASURES[k](ctx, f) for k in metric_names}
         row["skill"] = m.MEASURES["skill"](ctx, f)
-        if name == "Naive":
+        if name == "Naive" or not tests:
             stat = p = p_abs = np.full(panel.n_series, np.nan)
         else:
             e = y - f
-            stat, p = diebold_mariano(e[at_h], naive_err[at_h], series[at_h], h=h, power=2)
-            _, p_abs = diebold_mariano(e[at_h], naive_err[at_h], series[at_h], h=h, power=1)
+            if not at_h.all():
+                e, ne, codes = e[at_h], naive_err[at_h], series[at_h]
+            else:
+                ne, codes = naive_err, series
+            stat, p = diebold_mariano(e, ne, codes, h=h, power=2)
+            _, p_abs = diebold_mariano(e, ne, codes, h=h, power=1)
         row.update(dm=stat, p_value=p, p_value_abs=p_abs)
         moves = np.sqrt(ctx.mean((f - last) ** 2) / ctx.mean((y - last) ** 2))
         row["move_ratio"] = moves
@@ -208,7 +214,7 @@ def fit(
         "end": panel.ds[panel.offsets[1:] - 1],
         "test_rows": np.bincount(windows.series, minlength=panel.n_series) * h,
     }
-    overall = _overall(scores, frame, fitted_names, h)
+    overall = _overall(scores, frame, fitted_names, h) if tests else {"series": panel.n_series}
     return Report(
         forecasts=frame,
         scores=scores,
