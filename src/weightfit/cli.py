@@ -87,11 +87,35 @@ KeepLast = Annotated[
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
-def _read(files: list[str], **options: Any) -> Any:
+def _reading(
+    price: str | None,
+    date: str | None,
+    id: str | None,
+    sep: str | None,
+    decimal: str | None,
+    encoding: str | None,
+    skiprows: int | None,
+    date_format: str | None,
+    keep_last: bool,
+) -> dict[str, Any]:
+    """The reading flags, as ``read_prices`` takes them."""
+    return {
+        "price": price,
+        "date": date,
+        "id": id,
+        "sep": sep,
+        "decimal": decimal,
+        "encoding": encoding,
+        "skiprows": skiprows,
+        "date_format": date_format,
+        "duplicates": "last" if keep_last else "error",
+    }
+
+
+def _read(files: list[str], options: dict[str, Any]) -> Any:
     from weightfit.data import read_prices
 
-    keep_last = options.pop("keep_last")
-    return read_prices(files, **options, duplicates="last" if keep_last else "error")
+    return read_prices(files, **options)
 
 
 @app.command()
@@ -112,18 +136,8 @@ def inspect(
     """Show what was read from price files: per series, rows, dates, frequency, price column."""
     from weightfit.report.console import render_inspect
 
-    frame = _read(
-        files,
-        price=price,
-        date=date,
-        id=id,
-        sep=sep,
-        decimal=decimal,
-        encoding=encoding,
-        skiprows=skiprows,
-        date_format=date_format,
-        keep_last=keep_last,
-    )
+    options = _reading(price, date, id, sep, decimal, encoding, skiprows, date_format, keep_last)
+    frame = _read(files, options)
     if as_json:
         print(json.dumps(frame.attrs["weightfit"], default=str))
         return
@@ -216,17 +230,7 @@ def fit_command(
     from weightfit.report.console import render_report
     from weightfit.report.files import write_frame
 
-    read = {
-        "price": price,
-        "date": date,
-        "id": id,
-        "sep": sep,
-        "decimal": decimal,
-        "encoding": encoding,
-        "skiprows": skiprows,
-        "date_format": date_format,
-        "duplicates": "last" if keep_last else "error",
-    }
+    read = _reading(price, date, id, sep, decimal, encoding, skiprows, date_format, keep_last)
     settings = {
         "model": model,
         "search": search,
@@ -356,18 +360,8 @@ def search(
     from weightfit.report.console import render_comparison
     from weightfit.search.compare import compare
 
-    frame = _read(
-        files,
-        price=price,
-        date=date,
-        id=id,
-        sep=sep,
-        decimal=decimal,
-        encoding=encoding,
-        skiprows=skiprows,
-        date_format=date_format,
-        keep_last=keep_last,
-    )
+    options = _reading(price, date, id, sep, decimal, encoding, skiprows, date_format, keep_last)
+    frame = _read(files, options)
     chosen = get_model(model)
     panel = Panel.from_frame(frame)
     data = Windows.from_values(panel.values, panel.offsets, chosen.window)

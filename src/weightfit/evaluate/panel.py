@@ -35,13 +35,12 @@ class Panel:
                 f"the frame has no column {sorted(missing)}; expected unique_id, ds, y "
                 "(read files with weightfit.data.read_prices)"
             )
-        df = df[["unique_id", "ds", "y"]]
-        codes, uniques = pd.factorize(df["unique_id"], sort=False)  # hashing, no string compares
-        change = np.r_[True, codes[1:] != codes[:-1]]
+        uid = df["unique_id"].to_numpy()
+        change = np.r_[True, uid[1:] != uid[:-1]]  # runs of one id (identical objects: cheap)
         starts = np.flatnonzero(change)
-        if len(starts) != len(uniques):
+        ids = np.asarray([str(i) for i in uid[starts]], dtype=object)
+        if not pd.Index(ids).is_unique:  # an id in two runs: not grouped
             raise DataError("the frame is not sorted by unique_id; sort it by (unique_id, ds)")
-        ids = np.asarray(uniques.astype(str), dtype=object)
         values = df["y"].to_numpy(dtype=np.float64)
         if not np.isfinite(values).all():
             i = int(np.flatnonzero(~np.isfinite(values))[0])
@@ -51,7 +50,7 @@ class Panel:
         same = ~change[1:]
         if len(step) and bool((step[same] <= step.dtype.type(0)).any()):
             raise DataError("the frame is not sorted by ds within each series; sort it")
-        return cls(ids, ds, values, np.r_[starts, len(codes)].astype(np.int64))
+        return cls(ids, ds, values, np.r_[starts, len(uid)].astype(np.int64))
 
     def segment_sum(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
         """``values[start[i]:stop[i]].sum()`` for every i."""

@@ -164,36 +164,28 @@ def render_report(report: Any, console: Console) -> None:
         if s["protocol"] == "hold-out"
         else f"cross-validation: {s['windows']} windows, h = {s['h']}"
     )
-    shown = report.series if len(report.series) <= 6 else []
+    n_series = len(report.describe["rows"])
+    shown = report.series if n_series <= 6 else []  # beyond a few, the summary alone
     for series in shown:
         uid = series["id"]
-        table = Table(
-            title=f"{uid}: {series['rows']} rows, {series['test_rows']} forecasts ({what})",
-            header_style="bold",
-            box=box.SIMPLE_HEAD,
-        )
-        _leaderboard(report, table, uid)
-        console.print(table)
+        title = f"{uid}: {series['rows']} rows, {series['test_rows']} forecasts ({what})"
+        console.print(_leaderboard(report, title, uid))
         console.print(f"[bold]verdict[/] {uid}: {series['verdict']}", highlight=False)
         for warning in series["warnings"]:
             console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
-    if len(report.series) > 1:
-        table = Table(
-            title=f"all {len(report.series)} series: the mean of each measure ({what})",
-            header_style="bold",
-            box=box.SIMPLE_HEAD,
-        )
-        _leaderboard(report, table, None)
-        console.print(table)
-    if len(report.series) > 1 or not shown:
-        for name, o in report.overall["models"].items():
+    if n_series > 1:
+        title = f"all {n_series} series: the mean of each measure ({what})"
+        console.print(_leaderboard(report, title, None))
+    if n_series > 1 or not shown:
+        for name, o in report.overall.get("models", {}).items():
             console.print(f"[bold]overall[/] {name}: {o['verdict']}", highlight=False)
-        console.print(
-            f"[bold]verdict[/] over all series: {report.overall['verdict']}", highlight=False
-        )
+        if "verdict" in report.overall:
+            verdict = report.overall["verdict"]
+            console.print(f"[bold]verdict[/] over all series: {verdict}", highlight=False)
 
 
-def _leaderboard(report: Any, table: Table, uid: str | None) -> None:
+def _leaderboard(report: Any, title: str, uid: str | None) -> Table:
+    table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD)
     frame = report.table(uid)
     best = report.best(uid)
     table.add_column("model", no_wrap=True)
@@ -218,6 +210,7 @@ def _leaderboard(report: Any, table: Table, uid: str | None) -> None:
         style = "bold" if name in report.fitted else None
         table.add_row(str(name), *cells, style=style)
     table.caption = "* best of each measure. DM p: Diebold-Mariano test against naive (HLN)"
+    return table
 
 
 def render_comparison(result: Any, model: Any, panel: Any, console: Console) -> None:

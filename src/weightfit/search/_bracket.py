@@ -25,3 +25,25 @@ def bracket(
     if bool((b <= a).any()):
         raise ValueError(f"Invalid bracket: low {low!r} must be below high {high!r}")
     return a, b
+
+
+class OneWeightSearch:
+    """The settings the one-weight searches share: the bracket and when to stop."""
+
+    name = "one-weight"
+
+    def __init__(
+        self,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        radius: float = 1.0,
+        tol: float = 1.5e-8,  # about sqrt(machine epsilon): below it the loss cannot tell
+        iterations: int = 200,
+    ) -> None:
+        if not tol > 0:
+            raise ValueError(f"Invalid tol: {tol!r} (must be > 0)")
+        if not radius > 0:
+            raise ValueError(f"Invalid radius: {radius!r} (must be > 0)")
+        self.low, self.high, self.radius, self.tol = low, high, radius, tol
+        self.iterations = iterations

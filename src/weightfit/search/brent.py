@@ -12,7 +12,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from weightfit.search._bracket import bracket, one_weight
+from weightfit.search._bracket import OneWeightSearch, bracket, one_weight
 from weightfit.search.driver import ObjectiveFn
 
 CGOLD = 0.3819660112501051  # 1 - 1 / golden ratio
@@ -33,24 +33,10 @@ class BrentState(NamedTuple):
     iteration: int
 
 
-class Brent:
+class Brent(OneWeightSearch):
     """Parabolic steps where they are safe, golden-section steps where they are not."""
 
     name = "brent"
-
-    def __init__(
-        self,
-        *,
-        low: float | None = None,
-        high: float | None = None,
-        radius: float = 1.0,
-        tol: float = 1.5e-8,  # about sqrt(machine epsilon): below it the loss cannot tell
-        iterations: int = 200,
-    ) -> None:
-        if not tol > 0:
-            raise ValueError(f"Invalid tol: {tol!r} (must be > 0)")
-        self.low, self.high, self.radius, self.tol = low, high, radius, tol
-        self.iterations = iterations
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> BrentState:
         one_weight(self.name, weights)

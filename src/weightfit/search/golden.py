@@ -13,7 +13,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from weightfit.search._bracket import bracket, one_weight
+from weightfit.search._bracket import OneWeightSearch, bracket, one_weight
 from weightfit.search.driver import ObjectiveFn
 
 INVPHI = (math.sqrt(5) - 1) / 2  # 1 / golden ratio, 0.618...
@@ -36,24 +36,10 @@ def _best(c: Tensor, d: Tensor, fc: Tensor, fd: Tensor) -> tuple[Tensor, Tensor]
     return torch.where(left, c, d)[:, None], torch.where(left, fc, fd)
 
 
-class GoldenSection:
+class GoldenSection(OneWeightSearch):
     """Shrink the bracket around the minimum by 0.618 an evaluation."""
 
     name = "golden"
-
-    def __init__(
-        self,
-        *,
-        low: float | None = None,
-        high: float | None = None,
-        radius: float = 1.0,
-        tol: float = 1.5e-8,  # about sqrt(machine epsilon): below it the loss cannot tell
-        iterations: int = 200,
-    ) -> None:
-        if not tol > 0:
-            raise ValueError(f"Invalid tol: {tol!r} (must be > 0)")
-        self.low, self.high, self.radius, self.tol = low, high, radius, tol
-        self.iterations = iterations
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> GoldenState:
         one_weight(self.name, weights)
