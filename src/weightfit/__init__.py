@@ -4,7 +4,7 @@ from weightfit.errors import ConfigError, DataError, WeightfitError
 from weightfit.evaluate.cv import cross_validation
 from weightfit.evaluate.report import Report, fit
 from weightfit.losses import mae, mse
-from weightfit.models import Affine, AutoRegressive, Model, Naive, Scale, Windows
+from weightfit.models import MLP, Affine, AutoRegressive, Model, Naive, Scale, Windows
 from weightfit.objective import Objective
 from weightfit.search import STRATEGIES, Fit, Guess, Step, get_strategy, minimize
 from weightfit.tutorial import TutorialResult, tutorial, tutorial_dtype
@@ -12,6 +12,7 @@ from weightfit.tutorial import TutorialResult, tutorial, tutorial_dtype
 __version__ = "0.1.0"
 
 __all__ = [
+    "MLP",
     "STRATEGIES",
     "Affine",
     "AutoRegressive",

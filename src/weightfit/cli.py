@@ -173,7 +173,8 @@ def fetch(
 def fit_command(
     files: Files,
     model: Annotated[
-        list[str], typer.Option(help="Weight model(s): scale, affine, ar:5. Repeat for several.")
+        list[str],
+        typer.Option(help="Weight model(s): scale, affine, ar:5, mlp:5. Repeat for several."),
     ] = ["scale"],  # noqa: B006
     search: Annotated[
         str, typer.Option(help="How to find the weights: lstsq, guess, pattern, adam, lbfgs, ...")
