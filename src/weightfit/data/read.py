@@ -19,7 +19,7 @@ import pandas as pd
 from weightfit.data import parse
 from weightfit.data.checks import finish
 from weightfit.data.columns import ADJUSTED, CLOSE, DATE, ID, TIME, find, is_known, normalise
-from weightfit.data.text import Layout, decode, read_bytes, sniff
+from weightfit.data.text import Layout, decode, read_bytes, sniff, split_rows
 from weightfit.errors import DataError
 
 TEXT = (".csv", ".tsv", ".txt", ".dat", ".prn")
@@ -320,7 +320,7 @@ def _read_text(
     layout = sniff(text, sep, skiprows, where)
     notes += layout.notes
     sample_lines = text[: 1 << 20].splitlines()[layout.first_data_line :][:200]
-    sample_rows = [r for r in _csv_rows(sample_lines, layout.sep) if "".join(r).strip()]
+    sample_rows = [r for r in split_rows(sample_lines, layout.sep) if "".join(r).strip()]
     if layout.header is None:
         header = _headerless(sample_rows[0], where) if sample_rows else []
     elif layout.tickers is not None:
@@ -390,12 +390,6 @@ def _read_text(
     )
     record["format"] = _format_name(header, layout, r)
     return frame, record
-
-
-def _csv_rows(lines: list[str], sep: str) -> list[list[str]]:
-    import csv
-
-    return list(csv.reader(lines, delimiter=sep))
 
 
 def _unique(names: list[str]) -> list[str]:

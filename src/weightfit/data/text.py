@@ -62,8 +62,9 @@ def decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str, list
         return raw.decode("cp1252", errors="replace"), "cp1252", notes
 
 
-def _split(lines: list[str], sep: str) -> list[list[str]]:
-    return [row for row in csv.reader(lines, delimiter=sep)]
+def split_rows(lines: list[str], sep: str) -> list[list[str]]:
+    """The fields of each line, with csv quoting."""
+    return list(csv.reader(lines, delimiter=sep))
 
 
 def _looks_like_data(row: list[str]) -> bool:
@@ -99,7 +100,7 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
     if sep is None:
         best: tuple[float, int, str] | None = None
         for rank, s in enumerate(SEPARATORS):
-            counts = [len(r) for r in _split(tail, s)]
+            counts = [len(r) for r in split_rows(tail, s)]
             modal, hits = Counter(counts).most_common(1)[0]
             if modal < 2:
                 continue
@@ -107,8 +108,8 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
             if best is None or score[:2] > best[:2]:
                 best = score
         sep = best[2] if best else ","
-    rows = _split(lines, sep)
-    data_counts = [len(r) for r in _split(tail, sep)]
+    rows = split_rows(lines, sep)
+    data_counts = [len(r) for r in split_rows(tail, sep)]
     modal = Counter(data_counts).most_common(1)[0][0]
     notes = []
     # yfinance's export: "Price,Close,High,...", "Ticker,AAPL,...", "Date,,,,"

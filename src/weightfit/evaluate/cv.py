@@ -122,7 +122,7 @@ def get_forecaster(
 
 
 @dataclass(frozen=True)
-class Windows_:
+class Cutoffs:
     """Which forecasts to make: window w forecasts series[w] from local index cutoff[w]."""
 
     series: np.ndarray  # (W,)
@@ -131,18 +131,18 @@ class Windows_:
     stops: np.ndarray  # (G, S) per fit, per series, the end (exclusive) of its training targets
 
 
-def rolling_windows(panel: Panel, h: int, n_windows: int, step_size: int, refit: bool) -> Windows_:
+def rolling_windows(panel: Panel, h: int, n_windows: int, step_size: int, refit: bool) -> Cutoffs:
     """statsforecast's cutoffs: the last window's forecasts end at each series' last value."""
     s = np.repeat(np.arange(panel.n_series), n_windows)
     rank = np.tile(np.arange(n_windows), panel.n_series)
     cutoff = panel.lengths[s] - h - (n_windows - 1 - rank) * step_size - 1
     by_rank = cutoff.reshape(panel.n_series, n_windows).T + 1  # (n_windows, S)
     if refit:
-        return Windows_(s, cutoff, rank, by_rank)
-    return Windows_(s, cutoff, np.zeros_like(rank), by_rank[:1])
+        return Cutoffs(s, cutoff, rank, by_rank)
+    return Cutoffs(s, cutoff, np.zeros_like(rank), by_rank[:1])
 
 
-def holdout_windows(panel: Panel, test: float | str | pd.Timestamp) -> Windows_:
+def holdout_windows(panel: Panel, test: float | str | pd.Timestamp) -> Cutoffs:
     """One-step forecasts over each series' test part: its last fraction, or from a date."""
     n = panel.lengths
     if isinstance(test, str):
@@ -171,13 +171,13 @@ def holdout_windows(panel: Panel, test: float | str | pd.Timestamp) -> Windows_:
     s = np.repeat(np.arange(panel.n_series), n_test)
     rank = np.arange(len(s)) - np.repeat(np.cumsum(n_test) - n_test, n_test)
     cutoff = n_train[s] - 1 + rank
-    return Windows_(s, cutoff, np.zeros_like(s), n_train[None, :])
+    return Cutoffs(s, cutoff, np.zeros_like(s), n_train[None, :])
 
 
 def run(
     panel: Panel,
     forecasters: Sequence[Baseline | Fitted],
-    windows: Windows_,
+    windows: Cutoffs,
     h: int,
     callback: Callable[[str], None] | None = None,
     device: str = "cpu",
@@ -202,6 +202,8 @@ def run(
             for g in range(len(windows.stops)):
                 rows = np.flatnonzero(windows.group == g)
                 out[rows] = f.forecast(panel, series[rows], cutoff[rows], h, weights[g])
+            # the weights are what forecasting needs; the engine does not score them, so the
+            # Fit says so (loss NaN, no evaluations) rather than inventing a loss
             nan = torch.full((panel.n_series,), float("nan"), dtype=DTYPE)
             fits[f.name] = Fit(
                 weights[-1], nan, 0, len(weights), "exact", "lstsq", time.perf_counter() - began
@@ -231,7 +233,7 @@ def run(
     return frame, fits
 
 
-def _check_lengths(panel: Panel, forecasters: Sequence[Any], windows: Windows_) -> None:
+def _check_lengths(panel: Panel, forecasters: Sequence[Any], windows: Cutoffs) -> None:
     need = max(f.needs for f in forecasters)
     first = np.full(panel.n_series, np.iinfo(np.int64).max)
     np.minimum.at(first, windows.series, windows.cutoff)
