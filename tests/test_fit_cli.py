@@ -125,3 +125,12 @@ def test_demo_prints_leaderboard_verdict_and_writes_plots(tmp_path):
         "MSFT-errors.png",
         "MSFT-forecasts.png",
     ]
+
+
+def test_an_unwritable_output_is_one_line(three_tickers, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    result = run_cli(app, ["fit", str(three_tickers), "--output", str(blocked / "r.csv")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("weightfit: error: ") and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -40,6 +40,9 @@ def one_line_errors(command: F) -> F:
         except (WeightfitError, ValueError) as e:
             print(f"weightfit: error: {e}", file=sys.stderr)
             raise typer.Exit(2) from None
+        except OSError as e:  # a folder that cannot be written, a full disk
+            print(f"weightfit: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             print("weightfit: interrupted", file=sys.stderr)
             raise typer.Exit(130) from None
