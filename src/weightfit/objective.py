@@ -103,6 +103,7 @@ class Objective:
         # a linear model's design does not depend on the weights: build it once
         self._design = model.design(data) if isinstance(model, LinearModel) else None
         self._has_offset = self._design is not None and bool(self._design[1].any())
+        self._row = self._design[0].T if self._design is not None else torch.empty(0)  # (k, N)
 
     @property
     def optimum(self) -> Tensor | None:
@@ -125,20 +126,26 @@ class Objective:
 
     def direct(self, weights: Tensor) -> Tensor:
         """The loss by predicting every row (what the fast path must equal)."""
-        if self._design is not None and self.n_series == 1:
-            # one series (the tutorial's case): weights (..., 1, k) @ (k, N) -> (..., 1, N)
-            features, offset = self._design
-            prediction = torch.matmul(weights, features.T)
-            if self._has_offset:
-                prediction = prediction + offset
-        else:
-            prediction = self.model.predict(self.data, weights)[..., None, :]  # (..., 1, N)
+        if self._design is None or self.n_series != 1:
+            return self.score(self.data, self._target, weights)
+        # one series (the tutorial's case), few ops: weights (..., 1, k) @ (k, N) -> (..., 1, N)
+        features, offset = self._design
+        # one weight: a plain product (the same number a matmul gives, one op cheaper)
+        prediction = weights * self._row if self.n_weights == 1 else weights @ features.T
+        if self._has_offset:
+            prediction = prediction + offset
         if self.dtype is not None:
             prediction = prediction.to(self.dtype)
         errors = self.loss.pointwise(prediction, self._target)  # (..., 1, N)
-        if self.n_series == 1:
-            return errors[..., 0] if errors.shape[-1] == 1 else errors.mean(-1)  # (..., 1)
-        return per_series_mean(errors[..., 0, :], self.data.series, self.n_series)
+        return errors[..., 0] if errors.shape[-1] == 1 else errors.mean(-1)  # (..., 1)
+
+    def score(self, data: Windows, target: Tensor, weights: Tensor) -> Tensor:  # (..., S)
+        """The loss of ``weights`` on ``data`` (rows of this objective's series), per series."""
+        prediction = self.model.predict(data, weights)  # (..., N)
+        if self.dtype is not None:
+            prediction = prediction.to(self.dtype)
+        errors = self.loss.pointwise(prediction, target)
+        return per_series_mean(errors, data.series, self.n_series)
 
 
 class Subset:
@@ -151,9 +158,4 @@ class Subset:
         self.target = parent._target[rows]
 
     def __call__(self, weights: Tensor) -> Tensor:  # (..., S, k) -> (..., S)
-        p = self.parent
-        prediction = p.model.predict(self.data, weights)
-        if p.dtype is not None:
-            prediction = prediction.to(p.dtype)
-        errors = p.loss.pointwise(prediction, self.target)
-        return per_series_mean(errors, self.data.series, p.n_series)
+        return self.parent.score(self.data, self.target, weights)

@@ -80,11 +80,8 @@ def _fit_block(
     p = model.window
     b = len(series)
     sub_offsets = np.r_[0, np.cumsum(length)]
-    block = (
-        np.concatenate([values[offsets[s] : offsets[s + 1]] for s in series])
-        if b > 1
-        else (values[offsets[series[0]] : offsets[series[0] + 1]])
-    )
+    shift = np.repeat(offsets[series] - sub_offsets[:-1], length)  # (n,) per row
+    block = values[shift + np.arange(sub_offsets[-1])]  # the block's series, concatenated
     top = int(stops.max())
     data = Windows.from_values(block, sub_offsets, p, stop=np.full(b, top))
     features, offset = model.design(data)  # (N, k), (N,)

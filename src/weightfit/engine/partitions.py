@@ -35,10 +35,6 @@ class Progress:
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
-    @property
-    def seconds_left(self) -> float:
-        return self.seconds / self.done * (self.total - self.done) if self.done else float("nan")
-
 
 def partitions(source: Any, files_per_partition: int = 64) -> list[list[str]]:
     """The files of ``source`` (folder, glob, list), in sorted order, in fixed-size groups."""

@@ -34,7 +34,7 @@ from weightfit.models.base import LinearModel, Model
 from weightfit.models.registry import MODELS, get_model
 from weightfit.models.windows import DTYPE, Windows
 from weightfit.objective import Objective
-from weightfit.search import Fit, LeastSquares, minimize
+from weightfit.search import Fit, LeastSquares, get_strategy, minimize
 
 BASELINES: dict[str, Callable[..., Baseline]] = {
     "naive": Naive,
@@ -71,8 +71,6 @@ class Fitted:
         data = Windows.from_values(panel.values, panel.offsets, self.model.window, stop=stop)
         objective = Objective(self.model, data, self.loss)
         start = self.model.initial_weights(panel.n_series)
-        from weightfit.search import get_strategy
-
         strategy = get_strategy(self.search)
         return minimize(
             objective, start, strategy, max_evaluations=self.max_evaluations, history=False
@@ -129,6 +127,11 @@ class Cutoffs:
     cutoff: np.ndarray  # (W,)
     group: np.ndarray  # (W,) which fit serves the window
     stops: np.ndarray  # (G, S) per fit, per series, the end (exclusive) of its training targets
+
+    def first(self, n_series: int) -> np.ndarray:  # (S,) each series' earliest cutoff
+        out = np.full(n_series, np.iinfo(np.int64).max)
+        np.minimum.at(out, self.series, self.cutoff)
+        return out
 
 
 def rolling_windows(panel: Panel, h: int, n_windows: int, step_size: int, refit: bool) -> Cutoffs:
@@ -235,8 +238,7 @@ def run(
 
 def _check_lengths(panel: Panel, forecasters: Sequence[Any], windows: Cutoffs) -> None:
     need = max(f.needs for f in forecasters)
-    first = np.full(panel.n_series, np.iinfo(np.int64).max)
-    np.minimum.at(first, windows.series, windows.cutoff)
+    first = windows.first(panel.n_series)
     short = np.flatnonzero(first + 1 < need)
     if len(short) or len(windows.series) == 0:
         s = int(short[0]) if len(short) else 0

@@ -173,13 +173,12 @@ def fit(
     series = np.repeat(windows.series, h)
     last = np.repeat(panel.values[panel.offsets[windows.series] + windows.cutoff], h)
     horizon = np.tile(np.arange(1, h + 1), len(windows.series))
-    first = np.full(panel.n_series, np.iinfo(np.int64).max)
-    np.minimum.at(first, windows.series, windows.cutoff)
-    scale_mae, scale_mse = _scales(panel, first, seasonality)
+    scale_mae, scale_mse = _scales(panel, windows.first(panel.n_series), seasonality)
     y = frame["y"].to_numpy()
     ctx = m.Context(y, last, series, panel.n_series, scale_mae, scale_mse)
     naive_err = y - frame["Naive"].to_numpy()
     at_h = horizon == h  # the DM test uses the h-step errors, autocorrelated up to lag h - 1
+    real_moves = ctx.mean((y - last) ** 2)  # (S,) the naive MSE: the size of the real moves
 
     rows = []
     for name in names:
@@ -197,8 +196,7 @@ def fit(
             stat, p = diebold_mariano(e, ne, codes, h=h, power=2)
             _, p_abs = diebold_mariano(e, ne, codes, h=h, power=1)
         row.update(dm=stat, p_value=p, p_value_abs=p_abs)
-        moves = np.sqrt(ctx.mean((f - last) ** 2) / ctx.mean((y - last) ** 2))
-        row["move_ratio"] = moves
+        row["move_ratio"] = np.sqrt(ctx.mean((f - last) ** 2) / real_moves)
         rows.append(pd.DataFrame({"unique_id": panel.ids, "model": name, **row}))
     scores = pd.concat(rows, ignore_index=True)
     scores["status"] = v.statuses(scores["skill"].to_numpy(), scores["p_value"].to_numpy())

@@ -22,15 +22,6 @@ from weightfit.models.windows import DTYPE, prod
 ObjectiveFn = Callable[[Tensor], Tensor]
 
 
-class State(Protocol):
-    @property
-    def weights(self) -> Tensor: ...
-    @property
-    def loss(self) -> Tensor: ...
-    @property
-    def iteration(self) -> int: ...
-
-
 class Strategy(Protocol):
     name: str
 
