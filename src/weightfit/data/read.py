@@ -319,7 +319,7 @@ def _read_text(
         raise DataError(f"{where}: the file is empty; nothing to read")
     layout = sniff(text, sep, skiprows, where)
     notes += layout.notes
-    sample_lines = text[: 1 << 20].splitlines()[layout.first_data_line :][:200]
+    sample_lines = layout.head[layout.first_data_line :][:200]
     sample_rows = [r for r in split_rows(sample_lines, layout.sep) if "".join(r).strip()]
     if layout.header is None:
         header = _headerless(sample_rows[0], where) if sample_rows else []

@@ -84,13 +84,14 @@ class Layout:
     n_fields: int
     tickers: list[str] | None = None  # yfinance's second header row
     notes: list[str] = field(default_factory=list)
+    head: list[str] = field(default_factory=list)  # the file's first lines, split once
 
 
 def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layout:
     """Separator, header and first data line, from the first lines of ``text``."""
-    head = text[: 1 << 20].splitlines()[:SNIFF_LINES]
+    head = text[: 1 << 20].splitlines()
     start = skiprows or 0
-    lines = head[start:]
+    lines = head[start : start + SNIFF_LINES]
     while lines and not lines[0].strip():
         lines, start = lines[1:], start + 1
     content = [ln for ln in lines if ln.strip()]
@@ -116,7 +117,9 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
     if len(rows) >= 3 and normalise(rows[0][0]) == "price" and normalise(rows[1][0]) == "ticker":
         skip = 3 if normalise(rows[2][0]) in ("date", "datetime") else 2
         header = ["Date", *rows[0][1:]]
-        return Layout(sep, header, start + skip, len(header), rows[1][1:], ["yfinance header rows"])
+        return Layout(
+            sep, header, start + skip, len(header), rows[1][1:], ["yfinance header rows"], head
+        )
     for i, row in enumerate(rows):
         if not "".join(row).strip():
             continue
@@ -124,7 +127,9 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
             if not _looks_like_data(row):
                 if i:
                     notes.append(f"skipped {i} preamble line(s) before the header")
-                return Layout(sep, [c.strip() for c in row], start + i + 1, modal, notes=notes)
+                return Layout(
+                    sep, [c.strip() for c in row], start + i + 1, modal, notes=notes, head=head
+                )
             previous = [r for r in rows[:i] if "".join(r).strip()]
             if previous and any(is_known(c) for c in previous[-1]):
                 j = rows.index(previous[-1])
@@ -133,7 +138,7 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
                     f"columns but line {start + i + 1} has {modal} fields; fix the header or "
                     "pass --skiprows"
                 )
-            return Layout(sep, None, start + i, modal, notes=["no header line"])
+            return Layout(sep, None, start + i, modal, notes=["no header line"], head=head)
         if len(row) > modal and not _looks_like_data(row) and any(is_known(c) for c in row):
             raise DataError(
                 f"{where}: line {start + i + 1}: the header names {len(row)} columns but the "
