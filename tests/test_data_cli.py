@@ -137,3 +137,12 @@ def test_yahoo_file_through_the_cli(tmp_path):
     (tmp_path / "AAPL.csv").write_text(YAHOO)
     result = run_cli(app, ["inspect", str(tmp_path / "AAPL.csv"), "--price", "close", "--json"])
     assert json.loads(result.stdout)["series"]["AAPL"]["price_column"] == "Close"
+
+
+def test_inspect_lists_the_first_series_and_counts_the_rest(tmp_path):
+    rows = [f"2024-01-0{d},T{t:03d},{10 + d}" for t in range(50) for d in (2, 3, 4)]
+    (tmp_path / "many.csv").write_text("date,ticker,close\n" + "\n".join(rows) + "\n")
+    text = run_cli(app, ["inspect", str(tmp_path / "many.csv")]).stdout
+    assert "T039" in text and "T040" not in text and "... 10 more" in text
+    every = json.loads(run_cli(app, ["inspect", str(tmp_path / "many.csv"), "--json"]).stdout)
+    assert len(every["series"]) == 50

@@ -224,3 +224,10 @@ def test_bad_settings():
         from weightfit.evaluate.panel import Panel
 
         Fitted("scale", "lstsq", loss="mae").fit(Panel.from_frame(df), np.array([50, 50, 50]))
+
+
+def test_overall_verdict_says_how_many_wins_chance_would_give():
+    df = panel(lengths=(80,) * 40, seed=3)
+    report = wf.fit(df, "scale", test=0.25)
+    verdict = report.overall["models"]["Scale"]["verdict"]
+    assert verdict.endswith("of 40 series (chance alone would give about 1)")

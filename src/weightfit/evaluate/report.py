@@ -295,6 +295,9 @@ def _overall(scores: pd.DataFrame, forecasts: pd.DataFrame, fitted: list[str], h
     at_h = horizon == h  # the h-step errors, autocorrelated up to lag h - 1
     out: dict[str, Any] = {"series": n_series, "models": {}}
     judged = {}
+    # a two-sided test at ALPHA with skill > 0: a model no better than naive "beats" it on
+    # about ALPHA / 2 of the series by chance; many series make some wins certain
+    chance = round(v.ALPHA / 2 * n_series)
     for name in fitted:
         rows = scores[scores.model == name]
         e = (y - forecasts[name].to_numpy()) / scale
@@ -308,7 +311,8 @@ def _overall(scores: pd.DataFrame, forecasts: pd.DataFrame, fitted: list[str], h
             "p_value": _num(p[0]),
             "beats_naive_on": beats,
             "status": status,
-            "verdict": f"{words}; beats naive on {beats} of {n_series} series",
+            "verdict": f"{words}; beats naive on {beats} of {n_series} series"
+            + (f" (chance alone would give about {chance:g})" if n_series >= 20 else ""),
         }
         judged[name] = {"status": status, "skill": skill, "verdict": out["models"][name]["verdict"]}
     out["verdict"] = v.summarise(judged)

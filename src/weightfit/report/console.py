@@ -98,6 +98,9 @@ def render_tutorial(result: TutorialResult, console: Console) -> None:
     _render_better(r, console)
 
 
+ROWS = 40  # series listed in a table; --json has them all
+
+
 def _shown(source: str) -> str:
     """A path as the user would type it: relative to the working folder when inside it."""
     try:
@@ -115,7 +118,8 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
     table = Table(header_style="bold", title="What was read")
     for col in ("series", "rows", "first", "last", "frequency", "price column", "dropped"):
         table.add_column(col, justify="right" if col == "rows" else "left")
-    for uid, s in meta["series"].items():
+    shown = list(meta["series"].items())
+    for uid, s in shown[:ROWS]:
         table.add_row(
             uid,
             str(s["rows"]),
@@ -125,6 +129,9 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
             str(s["price_column"]),
             _dropped(s["dropped"]),
         )
+    if len(shown) > ROWS:
+        table.add_row(f"... {len(shown) - ROWS:,} more", "", "", "", "", "", "", style="dim")
+        table.caption = "--json lists every series"
     console.print(table)
     for src in meta["sources"]:
         sep = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
