@@ -14,7 +14,7 @@ import torch
 
 from benchmarks._timing import figure
 from benchmarks.panels import long_frame, walks
-from weightfit.engine.linear import fit_many
+from weightfit.linear import fit_many
 from weightfit.models import AutoRegressive, Windows
 
 

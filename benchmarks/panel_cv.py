@@ -16,7 +16,7 @@ import numpy as np
 import weightfit as wf
 from benchmarks._timing import best_of, figure
 from benchmarks.panels import long_frame, walks
-from weightfit.evaluate.baselines import Drift, HistoricAverage, Naive, WindowAverage
+from weightfit.models.baselines import Drift, HistoricAverage, Naive, WindowAverage
 
 
 def ours(df, tests=False):

@@ -7,7 +7,7 @@ import numpy as np
 
 from benchmarks._timing import best_of, figure
 from benchmarks.panels import walks
-from weightfit.engine.linear import scale_fit
+from weightfit.linear import scale_fit
 
 
 def run(quick: bool = False) -> list[dict]:

@@ -51,7 +51,7 @@ def stream(path: str, repeat: int = 3) -> dict:
     the imports, which a fork inherits from its parent)."""
     import pyarrow.parquet as pq
 
-    from weightfit.engine.linear import scale_fit
+    from weightfit.linear import scale_fit
 
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM (Linux)

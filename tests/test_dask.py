@@ -1,6 +1,7 @@
 """Partitions on a real Dask cluster (a LocalCluster of 2 worker processes on loopback):
 the same results as a local run, exactly, even when a worker is killed mid-run."""
 
+import json
 import os
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from weightfit.cli import app
 from weightfit.engine import partitions as parts
+from weightfit.errors import WeightfitError
 
 from .conftest import run_cli
 
@@ -103,7 +105,7 @@ def test_interrupt_keeps_finished_partitions_and_resume_finishes(folder, tmp_pat
     monkeypatch.setattr(parts, "fit_partition", flaky)
     with pytest.raises(parts.Interrupted, match="interrupted after 3 of 10 partitions"):
         parts.run(groups, READ, FIT, checkpoints=checkpoints)
-    assert len(list(checkpoints.folder.glob("part-*.pkl"))) == 3
+    assert len(list(checkpoints.folder.glob("part-*/report.json"))) == 3
     calls.clear()
     resumed = parts.run(groups, READ, FIT, checkpoints=checkpoints)
     assert len(calls) == 7  # only the partitions that had not finished
@@ -115,3 +117,44 @@ def test_bad_dask_address_is_one_line(folder):
     result = run_cli(app, ["fit", str(folder), "--dask", "udp://nowhere"])
     assert result.exit_code == 2
     assert "Invalid --dask 'udp://nowhere': expected local[:N] or tcp://HOST:PORT" in result.stderr
+
+
+def test_resume_recomputes_only_partitions_whose_files_changed(folder, tmp_path):
+    copy = tmp_path / "prices"
+    copy.mkdir()
+    for f in sorted(folder.iterdir())[:8]:
+        (copy / f.name).write_bytes(f.read_bytes())
+    groups = parts.partitions(copy, files_per_partition=2)
+    checkpoints = parts.Checkpoints(tmp_path / "kept")
+    seen = []
+    parts.run(groups, READ, FIT, checkpoints=checkpoints)
+    changed = pd.read_parquet(copy / "T005.parquet")
+    changed["Close"] *= 1.5  # same name, same size class, other content
+    changed.to_parquet(copy / "T005.parquet")
+    resumed = parts.run(groups, READ, FIT, checkpoints=checkpoints, callback=seen.append)
+    assert (seen[-1].reused, seen[-1].stale) == (3, 1)
+    fresh = parts.run(groups, READ, FIT)
+    assert resumed.to_dict() == fresh.to_dict()
+
+
+def test_a_planted_checkpoint_runs_no_code(folder, tmp_path, monkeypatch):
+    """Nothing in the resume folder is unpickled: a pickle planted there is never opened, and a
+    forged report.json is refused as data, with one line."""
+    monkeypatch.chdir(tmp_path)
+    marker = tmp_path / "pwned"
+    payload = (
+        b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."
+    )  # pickle protocol 0: os.system("touch ...")
+    kept = tmp_path / ".weightfit-resume"
+    (kept / "part-00000").mkdir(parents=True)
+    (kept / "part-00000.pkl").write_bytes(payload)
+    (kept / "part-00000" / "report.pkl").write_bytes(payload)
+    result = run_cli(app, ["fit", str(folder), "--resume", "--files-per-partition", "20"])
+    assert result.exit_code == 0, result.stderr
+    assert not marker.exists()
+    groups = parts.partitions(folder, files_per_partition=20)
+    key = parts.partition_key(groups[0], READ, FIT)
+    (kept / "part-00000" / "report.json").write_text(json.dumps({"key": key, "schema": "x"}))
+    with pytest.raises(WeightfitError, match="not a weightfit checkpoint"):
+        parts.run(groups, READ, FIT, checkpoints=parts.Checkpoints(kept))
+    assert not marker.exists()

@@ -7,9 +7,10 @@ import pytest
 
 import weightfit.data.fetch as fetch_module
 from weightfit import DataError
+from weightfit.atomic import atomic_write
 from weightfit.cli import app
 from weightfit.data import sample, sample_path, tutorial
-from weightfit.report.files import atomic_write, write_frame
+from weightfit.report.files import write_frame
 
 from .conftest import run_cli
 from .test_read_formats import NASDAQ, YAHOO

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import weightfit as wf
-from weightfit.engine import linear
+from weightfit import linear
 from weightfit.models import Affine, AutoRegressive, Scale, Windows
 from weightfit.objective import Objective
 
@@ -52,7 +52,8 @@ def test_cross_validation_with_the_engine_equals_searching():
     )
     fast = wf.cross_validation(df, ["ar:3"], n_windows=4, search="lstsq")
     slow = wf.cross_validation(df, ["ar:3"], n_windows=4, search="lbfgs")
-    np.testing.assert_allclose(fast["AutoRegressive(3)"], slow["AutoRegressive(3)"], rtol=1e-7)
+    # lbfgs stops at its tolerance: equal to the closed form to about 1e-7
+    np.testing.assert_allclose(fast["AutoRegressive(3)"], slow["AutoRegressive(3)"], rtol=1e-6)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU on this machine")
@@ -72,7 +73,9 @@ def test_scale_fit_equals_the_closed_form(lengths):
     np.testing.assert_allclose(got, expected.numpy(), rtol=1e-12)
 
 
-@pytest.mark.parametrize("model", [Scale(), Affine(), AutoRegressive(lags=5), wf.Naive()], ids=repr)
+@pytest.mark.parametrize(
+    "model", [Scale(), Affine(), AutoRegressive(lags=5), wf.RandomWalk()], ids=repr
+)
 def test_linear_map_reproduces_the_design(model):
     values, offsets = ragged()
     data = Windows.from_values(values, offsets, max(model.window, 1))
@@ -97,7 +100,7 @@ def test_fit_panel_equals_fit_many(model):
 
 
 def test_segment_sum_at_the_edges():
-    from weightfit.evaluate.panel import segment_sum
+    from weightfit.data.panel import segment_sum
 
     values = np.arange(1.0, 11.0)
     start = np.array([0, 3, 9, 4, 0])

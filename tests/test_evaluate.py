@@ -220,8 +220,8 @@ def test_bad_settings():
     with pytest.raises(ValueError, match="too few for these windows"):
         wf.fit(df, "ar:5", cv=58)
     with pytest.raises(ValueError, match="lstsq needs a linear model under MSE"):
+        from weightfit.data.panel import Panel
         from weightfit.evaluate.cv import Fitted
-        from weightfit.evaluate.panel import Panel
 
         Fitted("scale", "lstsq", loss="mae").fit(Panel.from_frame(df), np.array([50, 50, 50]))
 

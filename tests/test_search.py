@@ -106,7 +106,7 @@ def test_evaluations_equal_an_independent_counter(strategy):
     calls = []
 
     class Counted:  # an independent counter around the objective, minibatches included
-        data = objective.data
+        rows = objective.rows
         optimum = objective.optimum
 
         def __call__(self, w):

@@ -1,10 +1,29 @@
-"""weightfit: find a price model's weights, step by step, and ask whether it beats naive."""
+"""weightfit: find a price model's weights, step by step, and ask whether it beats naive.
 
+The package is a stack of layers; a module imports only from layers below it (lazy imports
+inside functions included), and ``make test`` checks it with import-linter (the contract in
+``pyproject.toml``). Bottom to top:
+
+1. ``errors``, ``atomic``: the error types and atomic file writes;
+2. ``data``: price files in, a long frame (``unique_id, ds, y``) and a ``Panel`` out;
+3. ``models``: weight models (``predict(data, weights)``) and the baselines, by name;
+4. ``linear``: batched least squares, the one solver of every closed form;
+5. ``losses``, then ``objective``: ``objective(weights) -> loss`` per series;
+6. ``search``: the one driver (``minimize``) and its strategies;
+7. ``tutorial``, ``sklearn`` and ``evaluate`` (side by side, independent): the tutorial's
+   steps; a scikit-learn estimator; cutoffs, cross-validation, measures, tests, ``fit``;
+8. ``engine``: many files, partitions, resume and Dask (``fit_files``);
+9. ``report``: renderers (console, plots, files); they compute nothing;
+10. ``cli``: the face: parse, call one library function, render.
+"""
+
+from weightfit.engine.partitions import fit_files
 from weightfit.errors import ConfigError, DataError, WeightfitError
 from weightfit.evaluate.cv import cross_validation
-from weightfit.evaluate.report import Report, fit
+from weightfit.evaluate.fit import fit
+from weightfit.evaluate.report import Report
 from weightfit.losses import mae, mse
-from weightfit.models import MLP, Affine, AutoRegressive, Model, Naive, Scale, Windows
+from weightfit.models import MLP, Affine, AutoRegressive, Model, RandomWalk, Scale, Windows
 from weightfit.objective import Objective
 from weightfit.search import STRATEGIES, Fit, Guess, Step, get_strategy, minimize
 from weightfit.tutorial import TutorialResult, tutorial, tutorial_dtype
@@ -21,8 +40,8 @@ __all__ = [
     "Fit",
     "Guess",
     "Model",
-    "Naive",
     "Objective",
+    "RandomWalk",
     "Report",
     "Scale",
     "Step",
@@ -31,6 +50,7 @@ __all__ = [
     "Windows",
     "cross_validation",
     "fit",
+    "fit_files",
     "get_strategy",
     "mae",
     "minimize",

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
+from inspect import Parameter, signature
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from weightfit.errors import WeightfitError
 
@@ -28,25 +26,119 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+DEBUG = {"on": False}
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Print the traceback of an internal error.")
+    ] = False,
+) -> None:
+    """Find a price model's weights, and ask honestly whether it beats the naive baseline."""
+    DEBUG["on"] = debug
 
 
 def one_line_errors(command: F) -> F:
-    """Our errors, and invalid settings, become one line on stderr and exit code 2."""
+    """The error boundary. Our errors (bad input, bad settings) are one line on stderr and exit
+    code 2; Ctrl-C is "interrupted" and 130; a closed pipe ends quietly. Anything else is a
+    bug: "internal error", the traceback saved to a file (printed with --debug), exit code 1."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (WeightfitError, ValueError) as e:
+        except WeightfitError as e:
             print(f"weightfit: error: {e}", file=sys.stderr)
-            raise typer.Exit(2) from None
-        except OSError as e:  # a folder that cannot be written, a full disk
-            print(f"weightfit: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             print("weightfit: interrupted", file=sys.stderr)
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # `weightfit ... | head`: the reader has all it wanted
+            _quiet_stdout()
+            raise typer.Exit(0) from None
+        except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except Exception:
+            _internal_error()
+            raise typer.Exit(1) from None
 
+    return wrapper  # type: ignore[return-value]
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that Python's exit flush does not raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _internal_error() -> None:
+    text = traceback.format_exc()
+    if DEBUG["on"]:
+        print(text, file=sys.stderr, end="")
+        print("weightfit: internal error (a bug): please report it", file=sys.stderr)
+        return
+    fd, path = tempfile.mkstemp(prefix="weightfit-traceback-", suffix=".txt")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    last = text.strip().splitlines()[-1]
+    print(
+        f"weightfit: internal error (a bug): {last}; the traceback is in {path} "
+        "(or run again with --debug); please report it",
+        file=sys.stderr,
+    )
+
+
+Files = Annotated[
+    list[str], typer.Argument(help="Price files, folders or globs (CSV, TXT, .gz, .zip, Parquet).")
+]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+# The reading options, declared once: name -> (type, default, help, flag). Every command that
+# reads price files takes them through @reading and receives them as one dict, ``read``.
+READING: dict[str, tuple[Any, Any, str, str | None]] = {
+    "price": (str | None, None, "The price column, by name or 0-based position.", None),
+    "date": (str | None, None, "The date column, by name or 0-based position.", None),
+    "id": (str | None, None, "The ticker column of a long file.", "--id"),
+    "sep": (str | None, None, "The field separator (detected if not given).", None),
+    "decimal": (str | None, None, "The decimal mark, '.' or ','.", None),
+    "encoding": (str | None, None, "The text encoding (detected if not given).", None),
+    "skiprows": (int | None, None, "Lines to skip before the header.", None),
+    "date_format": (str | None, None, "A strptime date format, e.g. '%d/%m/%Y'.", None),
+    "keep_last": (
+        bool,
+        False,
+        "Keep the last row of duplicated timestamps instead of stopping.",
+        "--keep-last",
+    ),
+}
+
+
+def reading(command: F) -> F:
+    """Add the reading options to ``command``, which receives them as ``read``, the keyword
+    arguments of ``read_prices``."""
+    sig = signature(command, eval_str=True)
+    extra = [
+        Parameter(
+            name,
+            Parameter.KEYWORD_ONLY,
+            default=default,
+            annotation=Annotated[
+                kind, typer.Option(*([flag] if flag else []), help=text, rich_help_panel="Reading")
+            ],
+        )
+        for name, (kind, default, text, flag) in READING.items()
+    ]
+    params = [p for p in sig.parameters.values() if p.name != "read"]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        read = {name: kwargs.pop(name) for name in READING}
+        read["duplicates"] = "last" if read.pop("keep_last") else "error"
+        return command(*args, read=read, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=params + extra)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params + extra}
     return wrapper  # type: ignore[return-value]
 
 
@@ -61,86 +153,27 @@ def tutorial(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Walk through the tutorial: one price, one weight, the guessing method."""
-    from weightfit.report.console import progress_bar, render_tutorial
+    from weightfit.report.console import render_tutorial, search_progress
     from weightfit.tutorial import tutorial as run
 
     if as_json:
         result = run(price, target, weight, step, iterations)
         print(json.dumps(result.to_dict()))
         return
-    with progress_bar(err, iterations, "guessing", every=max(1, iterations // 100)) as tick:
+    with search_progress(err, iterations, "guessing", every=max(1, iterations // 100)) as tick:
         result = run(price, target, weight, step, iterations, callback=tick)
     render_tutorial(result, out)
 
 
-Files = Annotated[
-    list[str], typer.Argument(help="Price files, folders or globs (CSV, TXT, .gz, .zip, Parquet).")
-]
-Price = Annotated[str | None, typer.Option(help="The price column, by name or 0-based position.")]
-Date = Annotated[str | None, typer.Option(help="The date column, by name or 0-based position.")]
-Id = Annotated[str | None, typer.Option("--id", help="The ticker column of a long file.")]
-Sep = Annotated[str | None, typer.Option(help="The field separator (detected if not given).")]
-Decimal = Annotated[str | None, typer.Option(help="The decimal mark, '.' or ','.")]
-Encoding = Annotated[str | None, typer.Option(help="The text encoding (detected if not given).")]
-Skiprows = Annotated[int | None, typer.Option(help="Lines to skip before the header.")]
-DateFormat = Annotated[str | None, typer.Option(help="A strptime date format, e.g. '%d/%m/%Y'.")]
-KeepLast = Annotated[
-    bool, typer.Option(help="Keep the last row of duplicated timestamps instead of stopping.")
-]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-
-
-def _reading(
-    price: str | None,
-    date: str | None,
-    id: str | None,
-    sep: str | None,
-    decimal: str | None,
-    encoding: str | None,
-    skiprows: int | None,
-    date_format: str | None,
-    keep_last: bool,
-) -> dict[str, Any]:
-    """The reading flags, as ``read_prices`` takes them."""
-    return {
-        "price": price,
-        "date": date,
-        "id": id,
-        "sep": sep,
-        "decimal": decimal,
-        "encoding": encoding,
-        "skiprows": skiprows,
-        "date_format": date_format,
-        "duplicates": "last" if keep_last else "error",
-    }
-
-
-def _read(files: list[str], options: dict[str, Any]) -> Any:
-    from weightfit.data import read_prices
-
-    return read_prices(files, **options)
-
-
 @app.command()
 @one_line_errors
-def inspect(
-    files: Files,
-    price: Price = None,
-    date: Date = None,
-    id: Id = None,
-    sep: Sep = None,
-    decimal: Decimal = None,
-    encoding: Encoding = None,
-    skiprows: Skiprows = None,
-    date_format: DateFormat = None,
-    keep_last: KeepLast = False,
-    as_json: Json = False,
-) -> None:
+@reading
+def inspect(files: Files, read: dict[str, Any], as_json: Json = False) -> None:
     """Show what was read from price files: per series, rows, dates, frequency, price column."""
+    from weightfit.data import read_prices
     from weightfit.report.console import render_inspect
 
-    options = _reading(price, date, id, sep, decimal, encoding, skiprows, date_format, keep_last)
-    frame = _read(files, options)
+    frame = read_prices(files, **read)
     if as_json:
         print(json.dumps(frame.attrs["weightfit"], default=str))
         return
@@ -173,11 +206,16 @@ def fetch(
 
 @app.command("fit")
 @one_line_errors
+@reading
 def fit_command(
     files: Files,
+    read: dict[str, Any],
     model: Annotated[
         list[str],
-        typer.Option(help="Weight model(s): scale, affine, ar:5, mlp:5. Repeat for several."),
+        typer.Option(
+            help="Model(s): scale, affine, ar:5, mlp:5, or a baseline (naive, drift, ...). "
+            "Repeat for several."
+        ),
     ] = ["scale"],  # noqa: B006
     search: Annotated[
         str, typer.Option(help="How to find the weights: lstsq, guess, pattern, adam, lbfgs, ...")
@@ -219,22 +257,14 @@ def fit_command(
     device: Annotated[
         str, typer.Option(help="Where the batched closed-form fits run: cpu or cuda.")
     ] = "cpu",
-    price: Price = None,
-    date: Date = None,
-    id: Id = None,
-    sep: Sep = None,
-    decimal: Decimal = None,
-    encoding: Encoding = None,
-    skiprows: Skiprows = None,
-    date_format: DateFormat = None,
-    keep_last: KeepLast = False,
     as_json: Json = False,
 ) -> None:
     """Fit a model, forecast the test part, and say whether it beats the naive baseline."""
-    from weightfit.report.console import render_report
+    from weightfit.engine.partitions import Interrupted, fit_files
+    from weightfit.report.console import progress_bar, render_report
     from weightfit.report.files import write_frame
+    from weightfit.report.plots import plot_report
 
-    read = _reading(price, date, id, sep, decimal, encoding, skiprows, date_format, keep_last)
     settings = {
         "model": model,
         "search": search,
@@ -245,14 +275,33 @@ def fit_command(
         "max_evaluations": max_evaluations,
         "device": device,
     }
-    report = _fit_files(files, read, settings, dask, resume, files_per_partition)
+    detail = "partitions, {task.fields[series]} series, {task.fields[speed]} rows/s"
+    with progress_bar(err, 1, "fitting", detail, series="0", speed="-") as update:
+
+        def tick(p: Any) -> None:
+            speed = f"{p.rows_per_second:,.0f}"
+            update(p.done, total=p.total, series=f"{p.series:,}", speed=speed)
+
+        try:
+            report = fit_files(
+                files,
+                read=read,
+                settings=settings,
+                files_per_partition=files_per_partition,
+                resume=resume,
+                dask=dask,
+                callback=tick,
+            )
+        except Interrupted as e:
+            print(f"weightfit: {e}; run the same command with --resume to finish", file=sys.stderr)
+            raise typer.Exit(130) from None
     written = []
     if output:
         written.append(write_frame(report.to_frame(), output))
     if forecasts:
         written.append(write_frame(report.forecasts, forecasts))
     if plot:
-        written += report.plot(plot)
+        written += plot_report(report, plot)
     if as_json:
         print(json.dumps(report.to_dict(), default=str))
         return
@@ -261,81 +310,12 @@ def fit_command(
         out.print(f"wrote {path}", highlight=False)
 
 
-def _fit_files(
-    files: list[str],
-    read: dict[str, Any],
-    settings: dict[str, Any],
-    dask: str | None,
-    resume: bool,
-    files_per_partition: int,
-) -> Any:
-    """One file: fit it here. Several files, --dask or --resume: partition by partition, with a
-    progress bar, finished partitions kept so that Ctrl-C loses nothing."""
-    from weightfit.data import read_prices
-    from weightfit.engine import partitions as parts
-    from weightfit.evaluate.report import fit as run_fit
-
-    groups = parts.partitions(files, files_per_partition)
-    if len(groups) == 1 and len(groups[0]) == 1 and dask is None and not resume:
-        with err.status("fitting", spinner="dots") as status:
-            frame = read_prices(files, **read)
-            return run_fit(frame, **settings, callback=lambda w: status.update(f"fitting: {w}"))
-    checkpoints = parts.Checkpoints(".weightfit-resume")
-    progress = Progress(
-        TextColumn("fitting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("partitions, {task.fields[series]} series, {task.fields[speed]} rows/s"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
-
-    def tick(p: Any) -> None:
-        progress.update(
-            task, completed=p.done, series=f"{p.series:,}", speed=f"{p.rows_per_second:,.0f}"
-        )
-
-    with progress:
-        task = progress.add_task("fit", total=len(groups), series="0", speed="-")
-        try:
-            if dask is None:
-                report = parts.run(
-                    groups,
-                    read,
-                    settings,
-                    checkpoints=checkpoints if resume else _fresh(checkpoints),
-                    callback=tick,
-                )
-            else:
-                from weightfit.engine.cluster import connect
-
-                with connect(dask) as client:
-                    report = parts.run(
-                        groups,
-                        read,
-                        settings,
-                        client=client,
-                        checkpoints=checkpoints if resume else _fresh(checkpoints),
-                        callback=tick,
-                    )
-        except parts.Interrupted as e:
-            progress.stop()
-            print(f"weightfit: {e}; run the same command with --resume to finish", file=sys.stderr)
-            raise typer.Exit(130) from None
-    checkpoints.clear()
-    return report
-
-
-def _fresh(checkpoints: Any) -> Any:
-    checkpoints.clear()
-    return checkpoints
-
-
 @app.command()
 @one_line_errors
+@reading
 def search(
     files: Files,
+    read: dict[str, Any],
     model: Annotated[str, typer.Option(help="The model whose weights are searched.")] = "scale",
     strategies: Annotated[
         str,
@@ -346,58 +326,25 @@ def search(
     ] = "guess,pattern,golden,adam,lbfgs,lstsq",
     max_evaluations: Annotated[int, typer.Option(help="Budget per strategy.")] = 100_000,
     plot: Annotated[str | None, typer.Option(help="Write PNG plots into this folder.")] = None,
-    price: Price = None,
-    date: Date = None,
-    id: Id = None,
-    sep: Sep = None,
-    decimal: Decimal = None,
-    encoding: Encoding = None,
-    skiprows: Skiprows = None,
-    date_format: DateFormat = None,
-    keep_last: KeepLast = False,
     as_json: Json = False,
 ) -> None:
     """Run several strategies on the same data: loss, distance to the optimum, cost."""
-    from weightfit.evaluate.panel import Panel
-    from weightfit.models import Windows, get_model
-    from weightfit.objective import Objective
+    from weightfit.data import read_prices
     from weightfit.report.console import render_comparison
-    from weightfit.search.compare import compare
+    from weightfit.report.plots import plot_search
+    from weightfit.search.compare import compare_prices
 
-    options = _reading(price, date, id, sep, decimal, encoding, skiprows, date_format, keep_last)
-    frame = _read(files, options)
-    chosen = get_model(model)
-    panel = Panel.from_frame(frame)
-    data = Windows.from_values(panel.values, panel.offsets, chosen.window)
-    objective = Objective(chosen, data)
     names = [n.strip() for n in strategies.split(",") if n.strip()]
     with err.status("searching", spinner="dots"):
-        result = compare(
-            objective,
-            chosen.initial_weights(panel.n_series),
-            names,
-            max_evaluations=max_evaluations,
+        result = compare_prices(
+            read_prices(files, **read), model, names, max_evaluations=max_evaluations
         )
     if as_json:
-        print(
-            json.dumps(
-                {
-                    "model": model,
-                    "series": panel.n_series,
-                    "strategies": result.table.to_dict("records"),
-                    "skipped": result.skipped,
-                }
-            )
-        )
+        print(json.dumps(result.to_dict()))
         return
-    render_comparison(result, chosen, panel, out)
+    render_comparison(result, out)
     if plot:
-        from pathlib import Path
-
-        from weightfit.report.plots import plot_search
-
-        title = f"{panel.ids[0]}, {type(chosen).__name__}"
-        for path in plot_search(result, objective, chosen.weight_names(), Path(plot), title):
+        for path in plot_search(result, plot):
             out.print(f"wrote {path}", highlight=False)
 
 
@@ -408,15 +355,16 @@ def demo(
 ) -> None:
     """The main job on the bundled MSFT sample: fit, leaderboard, verdict and plots."""
     from weightfit.data import sample
-    from weightfit.evaluate.report import fit as run_fit
+    from weightfit.evaluate.fit import fit
     from weightfit.report.console import render_inspect, render_report
+    from weightfit.report.plots import plot_report
 
     frame = sample("msft")
     render_inspect(frame.attrs["weightfit"], out)
     with err.status("fitting Scale, Affine and AutoRegressive(5) on MSFT", spinner="dots"):
-        report = run_fit(frame, ["scale", "affine", "ar:5"], "lstsq", test=0.2)
+        report = fit(frame, ["scale", "affine", "ar:5"], "lstsq", test=0.2)
     render_report(report, out)
-    paths = report.plot(plot)
+    paths = plot_report(report, plot)
     out.print(
         f"Plots of the test window and the errors are in ./{plot}/: "
         + ", ".join(p.name for p in paths),

@@ -17,6 +17,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from weightfit.errors import ConfigError
+
 
 class Loss:
     """Mean of a pointwise error, overall or per series."""
@@ -86,5 +88,5 @@ def get_loss(loss: str | Loss) -> Loss:
     if isinstance(loss, Loss):
         return loss
     if loss not in LOSSES:
-        raise ValueError(f"Unknown loss {loss!r}: expected one of {', '.join(LOSSES)}")
+        raise ConfigError(f"Unknown loss {loss!r}: expected one of {', '.join(LOSSES)}")
     return LOSSES[loss]

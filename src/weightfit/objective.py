@@ -22,38 +22,14 @@ O(n k). Centring the form at ``w*`` keeps the loss accurate near the optimum, wh
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import torch
 from torch import Tensor
 
+from weightfit.errors import DataError
+from weightfit.linear import statistics
 from weightfit.losses import MSE, Loss, get_loss, per_series_mean
 from weightfit.models.base import LinearModel, Model
 from weightfit.models.windows import Windows
-
-
-class Statistics(NamedTuple):
-    """Sufficient statistics of a linear model under MSE, per series."""
-
-    gram: Tensor  # (S, k, k) F'F
-    optimum: Tensor  # (S, k) least-squares weights (minimum norm where G is singular)
-    residual: Tensor  # (S,) residual sum of squares at the optimum
-    rows: Tensor  # (S,) rows per series
-
-
-def statistics(model: LinearModel, data: Windows) -> Statistics:
-    """One pass for ``F'F`` and ``F'd``, a batched solve, one pass for the residual."""
-    features, offset = model.design(data)  # (N, k), (N,)
-    d = data.y - offset  # (N,)
-    n, k, s = len(d), features.shape[1], data.n_series
-    outer = (features[:, :, None] * features[:, None, :]).reshape(n, k * k)
-    gram = torch.zeros(s, k * k, dtype=d.dtype).index_add_(0, data.series, outer).reshape(s, k, k)
-    moment = torch.zeros(s, k, dtype=d.dtype).index_add_(0, data.series, features * d[:, None])
-    optimum = (torch.linalg.pinv(gram, hermitian=True) @ moment[:, :, None])[:, :, 0]  # (S, k)
-    fitted = (features * optimum[data.series]).sum(-1)
-    residual = torch.zeros(s, dtype=d.dtype).index_add_(0, data.series, (d - fitted) ** 2)
-    count = torch.bincount(data.series, minlength=s).to(d.dtype)
-    return Statistics(gram, optimum, residual, count)
 
 
 class Objective:
@@ -74,11 +50,11 @@ class Objective:
         self.dtype = dtype
         self.n_series, self.n_weights = data.n_series, model.n_weights
         if len(data) == 0:
-            raise ValueError("No data to fit: every series is shorter than the model's window")
+            raise DataError("No data to fit: every series is shorter than the model's window")
         counts = torch.bincount(data.series, minlength=data.n_series)
         if bool((counts == 0).any()):
             s = int((counts == 0).nonzero()[0, 0])
-            raise ValueError(
+            raise DataError(
                 f"Series {s} has no (window, next price) pair: it needs more than "
                 f"{model.window} prices for a model of window {model.window}"
             )
@@ -104,6 +80,16 @@ class Objective:
         self._design = model.design(data) if isinstance(model, LinearModel) else None
         self._has_offset = self._design is not None and bool(self._design[1].any())
         self._row = self._design[0].T if self._design is not None else torch.empty(0)  # (k, N)
+
+    @property
+    def name(self) -> str:
+        """The model and loss, as messages name them: ``"Scale under mse"``."""
+        return f"{type(self.model).__name__} under {self.loss}"
+
+    @property
+    def rows(self) -> int:
+        """How many (window, next price) rows the loss averages over (for minibatches)."""
+        return len(self.data)
 
     @property
     def optimum(self) -> Tensor | None:

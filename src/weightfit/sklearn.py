@@ -19,6 +19,7 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from weightfit.errors import ConfigError
 from weightfit.models import AutoRegressive, Model, Windows, get_model
 from weightfit.models.windows import DTYPE
 from weightfit.objective import Objective
@@ -57,7 +58,7 @@ class WeightRegressor(RegressorMixin, BaseEstimator):
             return AutoRegressive(lags=n_features)
         model = get_model(self.model)
         if model.window > n_features:
-            raise ValueError(
+            raise ConfigError(
                 f"model {self.model!r} reads {model.window} past prices; X has {n_features} columns"
             )
         return model

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from weightfit.errors import ConfigError
 from weightfit.models import Scale, Windows
 from weightfit.objective import Objective
 from weightfit.search import (
@@ -75,7 +76,7 @@ class TutorialResult:
 
 def _check(name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"Invalid {name}: {value!r} (must be a finite number)")
+        raise ConfigError(f"Invalid {name}: {value!r} (must be a finite number)")
     return float(value)
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from weightfit.data.read import read_prices
+from weightfit.data.read import expand_paths, read_prices
+from weightfit.errors import ConfigError
 
 SAMPLES = {"msft": "msft.csv.gz"}
 
@@ -15,7 +16,7 @@ SAMPLES = {"msft": "msft.csv.gz"}
 def sample_path(name: str = "msft") -> Path:
     """The path of a bundled sample file."""
     if name not in SAMPLES:
-        raise ValueError(f"Unknown sample {name!r}: expected one of {', '.join(SAMPLES)}")
+        raise ConfigError(f"Unknown sample {name!r}: expected one of {', '.join(SAMPLES)}")
     return Path(str(resources.files("weightfit.data") / "samples" / SAMPLES[name]))
 
 
@@ -49,4 +50,4 @@ def tutorial() -> pd.DataFrame:
     return frame
 
 
-__all__ = ["read_prices", "sample", "sample_path", "tutorial"]
+__all__ = ["expand_paths", "read_prices", "sample", "sample_path", "tutorial"]

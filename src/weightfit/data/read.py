@@ -89,7 +89,7 @@ def read_prices(
     if isinstance(source, pd.DataFrame):
         parts = [_from_frame(source, "<DataFrame>", None, **flags, decimal=decimal)]
     else:
-        files = _expand(source)
+        files = expand_paths(source)
         parts = [_read_file(f, many=len(files) > 1, **flags, **text_flags) for f in files]
     frames = [p[0] for p in parts]
     records = [p[1] for p in parts]
@@ -106,9 +106,11 @@ def read_prices(
     return finish(frame, records, duplicates)
 
 
-def _expand(source: Any) -> list[Path]:
+def expand_paths(source: Any) -> list[Path]:
+    """The files of ``source`` (a path, folder, glob or list of them), folders and globs in
+    sorted order; the same file twice is an error."""
     if isinstance(source, list | tuple):
-        files = [f for s in source for f in _expand(s)]
+        files = [f for s in source for f in expand_paths(s)]
         if len({f.resolve() for f in files}) != len(files):
             raise DataError("the same file is given twice; give each file once")
         return files

@@ -1,1 +1,1 @@
-"""Many series at once: batched closed-form fits, and the Dask backend."""
+"""Many files at once: partitions, checkpoints for resuming, and the Dask backend."""

@@ -10,7 +10,6 @@ before it.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,30 +18,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from weightfit.engine.linear import fit_many
+from weightfit.data.panel import Panel
 from weightfit.errors import ConfigError, DataError
-from weightfit.evaluate.baselines import (
-    Baseline,
-    Drift,
-    HistoricAverage,
-    Naive,
-    SeasonalNaive,
-    WindowAverage,
-)
-from weightfit.evaluate.panel import Panel
+from weightfit.linear import fit_many
 from weightfit.models.base import LinearModel, Model
-from weightfit.models.registry import MODELS, get_model
+from weightfit.models.baselines import Baseline
+from weightfit.models.registry import get_baseline, get_model, is_baseline
 from weightfit.models.windows import DTYPE, Windows
 from weightfit.objective import Objective
 from weightfit.search import Fit, LeastSquares, get_strategy, minimize
-
-BASELINES: dict[str, Callable[..., Baseline]] = {
-    "naive": Naive,
-    "seasonal_naive": SeasonalNaive,
-    "drift": Drift,
-    "historic_average": HistoricAverage,
-    "window_average": WindowAverage,
-}
 
 
 class Fitted:
@@ -109,14 +93,9 @@ def get_forecaster(
     """A baseline (``"naive"``, ``"seasonal_naive:5"``, ...) or a weight model (``"scale"``)."""
     if isinstance(spec, Baseline | Fitted):
         return spec
-    if isinstance(spec, Model):
-        return Fitted(spec, search, max_evaluations=max_evaluations)
-    name, _, arg = str(spec).strip().lower().partition(":")
-    if name in BASELINES:
-        return BASELINES[name](*([int(arg)] if arg else []))
-    if name in MODELS:
-        return Fitted(spec, search, max_evaluations=max_evaluations)
-    raise ConfigError(f"Unknown model {spec!r}: expected one of {', '.join([*BASELINES, *MODELS])}")
+    if is_baseline(spec):
+        return get_baseline(spec)
+    return Fitted(spec, search, max_evaluations=max_evaluations)
 
 
 @dataclass(frozen=True)
@@ -134,7 +113,7 @@ class Cutoffs:
         return out
 
 
-def rolling_windows(panel: Panel, h: int, n_windows: int, step_size: int, refit: bool) -> Cutoffs:
+def rolling_cutoffs(panel: Panel, h: int, n_windows: int, step_size: int, refit: bool) -> Cutoffs:
     """statsforecast's cutoffs: the last window's forecasts end at each series' last value."""
     s = np.repeat(np.arange(panel.n_series), n_windows)
     rank = np.tile(np.arange(n_windows), panel.n_series)
@@ -145,7 +124,7 @@ def rolling_windows(panel: Panel, h: int, n_windows: int, step_size: int, refit:
     return Cutoffs(s, cutoff, np.zeros_like(rank), by_rank[:1])
 
 
-def holdout_windows(panel: Panel, test: float | str | pd.Timestamp) -> Cutoffs:
+def holdout_cutoffs(panel: Panel, test: float | str | pd.Timestamp) -> Cutoffs:
     """One-step forecasts over each series' test part: its last fraction, or from a date."""
     n = panel.lengths
     if isinstance(test, str):
@@ -180,47 +159,42 @@ def holdout_windows(panel: Panel, test: float | str | pd.Timestamp) -> Cutoffs:
 def run(
     panel: Panel,
     forecasters: Sequence[Baseline | Fitted],
-    windows: Cutoffs,
+    cutoffs: Cutoffs,
     h: int,
     callback: Callable[[str], None] | None = None,
     device: str = "cpu",
-) -> tuple[pd.DataFrame, dict[str, Fit]]:
-    """Every forecaster on every window; the frame, and each weight model's last fit."""
-    _check_lengths(panel, forecasters, windows)
-    series, cutoff = windows.series, windows.cutoff
+) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
+    """Every forecaster on every window: the frame, and each weight model's weights (S, k) of
+    its last fit (the closed forms come from ``weightfit.linear``, the rest from ``minimize``)."""
+    _check_lengths(panel, forecasters, cutoffs)
+    series, cutoff = cutoffs.series, cutoffs.cutoff
     start = panel.offsets[series] + cutoff  # (W,) global index of each cutoff
     target = start[:, None] + np.arange(1, h + 1)[None, :]  # (W, h)
     columns: dict[str, np.ndarray] = {}
-    fits: dict[str, Fit] = {}
+    weights: dict[str, torch.Tensor] = {}
     for f in forecasters:
         if isinstance(f, Baseline):
             columns[f.name] = f.forecast(panel, series, cutoff, h)
         elif f.closed_form:  # every fit of every series in one batched pass
-            began = time.perf_counter()
             assert isinstance(f.model, LinearModel)
-            weights = fit_many(  # (G, S, k)
-                f.model, panel.values, panel.offsets, windows.stops, device=device
+            stacked = fit_many(  # (G, S, k)
+                f.model, panel.values, panel.offsets, cutoffs.stops, device=device
             ).cpu()
             out = np.empty((len(series), h))
-            for g in range(len(windows.stops)):
-                rows = np.flatnonzero(windows.group == g)
-                out[rows] = f.forecast(panel, series[rows], cutoff[rows], h, weights[g])
-            # the weights are what forecasting needs; the engine does not score them, so the
-            # Fit says so (loss NaN, no evaluations) rather than inventing a loss
-            nan = torch.full((panel.n_series,), float("nan"), dtype=DTYPE)
-            fits[f.name] = Fit(
-                weights[-1], nan, 0, len(weights), "exact", "lstsq", time.perf_counter() - began
-            )
+            for g in range(len(cutoffs.stops)):
+                rows = np.flatnonzero(cutoffs.group == g)
+                out[rows] = f.forecast(panel, series[rows], cutoff[rows], h, stacked[g])
+            weights[f.name] = stacked[-1]
             columns[f.name] = out
         else:
             out = np.empty((len(series), h))
-            for g in range(len(windows.stops)):
-                fit = f.fit(panel, windows.stops[g])
-                rows = np.flatnonzero(windows.group == g)
+            for g in range(len(cutoffs.stops)):
+                fit = f.fit(panel, cutoffs.stops[g])
+                rows = np.flatnonzero(cutoffs.group == g)
                 out[rows] = f.forecast(panel, series[rows], cutoff[rows], h, fit.weights)
-                fits[f.name] = fit
+                weights[f.name] = fit.weights
                 if callback is not None:
-                    callback(f"{f.name}: fit {g + 1} of {len(windows.stops)}")
+                    callback(f"{f.name}: fit {g + 1} of {len(cutoffs.stops)}")
             columns[f.name] = out
         if callback is not None:
             callback(f.name)
@@ -233,14 +207,14 @@ def run(
             **{name: col.reshape(-1) for name, col in columns.items()},
         }
     )
-    return frame, fits
+    return frame, weights
 
 
-def _check_lengths(panel: Panel, forecasters: Sequence[Any], windows: Cutoffs) -> None:
+def _check_lengths(panel: Panel, forecasters: Sequence[Any], cutoffs: Cutoffs) -> None:
     need = max(f.needs for f in forecasters)
-    first = windows.first(panel.n_series)
+    first = cutoffs.first(panel.n_series)
     short = np.flatnonzero(first + 1 < need)
-    if len(short) or len(windows.series) == 0:
+    if len(short) or len(cutoffs.series) == 0:
         s = int(short[0]) if len(short) else 0
         raise DataError(
             f"series {panel.ids[s]!r} has {int(panel.lengths[s])} rows: too few for these "
@@ -270,20 +244,21 @@ def cross_validation(
             raise ConfigError(f"Invalid {name}: {value!r} (must be an integer >= {low})")
     panel = Panel.from_frame(df)
     forecasters = [get_forecaster(m, search) for m in models]
-    frame, fits = run(panel, forecasters, rolling_windows(panel, h, n_windows, step_size, refit), h)
-    frame.attrs["weightfit"] = {"weights": weights_table(panel, forecasters, fits)}
+    cutoffs = rolling_cutoffs(panel, h, n_windows, step_size, refit)
+    frame, weights = run(panel, forecasters, cutoffs, h)
+    frame.attrs["weightfit"] = {"weights": weights_table(panel, forecasters, weights)}
     return frame
 
 
 def weights_table(
-    panel: Panel, forecasters: Sequence[Any], fits: dict[str, Fit]
+    panel: Panel, forecasters: Sequence[Any], weights: dict[str, torch.Tensor]
 ) -> dict[str, dict[str, dict[str, float]]]:
     """``{model: {series: {weight name: value}}}`` of each weight model's last fit (plain data)."""
     out: dict[str, dict[str, dict[str, float]]] = {}
     for f in forecasters:
-        if isinstance(f, Fitted) and f.name in fits:
+        if isinstance(f, Fitted) and f.name in weights:
             names = f.model.weight_names()
-            w = fits[f.name].weights.tolist()
+            w = weights[f.name].tolist()
             out[f.name] = {
                 str(uid): dict(zip(names, row, strict=True))
                 for uid, row in zip(panel.ids, w, strict=True)

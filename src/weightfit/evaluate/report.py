@@ -1,11 +1,10 @@
-"""``weightfit.fit``: fit on the training part, forecast the test part, measure against every
-baseline, test against naive and say what it means. The CLI only renders what this returns."""
+"""``Report``: what ``weightfit.fit`` found, as plain tables; the overall verdict over all series;
+``combine`` for reports on disjoint sets of series (partitions)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,16 +13,7 @@ import pandas as pd
 from weightfit.errors import ConfigError
 from weightfit.evaluate import metrics as m
 from weightfit.evaluate import verdict as v
-from weightfit.evaluate.baselines import Baseline, Naive, default_baselines
-from weightfit.evaluate.cv import (
-    Fitted,
-    get_forecaster,
-    holdout_windows,
-    rolling_windows,
-    run,
-)
 from weightfit.evaluate.dm import diebold_mariano
-from weightfit.evaluate.panel import Panel, segment_sum
 
 
 @dataclass
@@ -84,146 +74,6 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {"series": self.series, "overall": self.overall, "settings": self.settings}
 
-    def plot(self, directory: str | Path, max_series: int = 12) -> list[Path]:
-        """PNGs: the test window with each model's forecasts, and each model's errors."""
-        from weightfit.report.plots import plot_report
-
-        return plot_report(self, Path(directory), max_series=max_series)
-
-
-def _scales(panel: Panel, first_cutoff: np.ndarray, m_: int) -> tuple[np.ndarray, np.ndarray]:
-    """In-sample seasonal-naive MAE and MSE of each series' data up to its first cutoff."""
-    v_ = panel.values
-    diff = np.r_[np.full(m_, np.nan), v_[m_:] - v_[:-m_]]  # diff[t] = y_t - y_{t-m}
-    start = panel.offsets[:-1] + m_
-    stop = panel.offsets[:-1] + first_cutoff + 1
-    if bool((stop <= start).any()):
-        raise ConfigError(f"the training part is too short for seasonality {m_}")
-    count = stop - start
-    mae = segment_sum(np.abs(np.nan_to_num(diff)), start, stop) / count
-    mse = segment_sum(np.nan_to_num(diff) ** 2, start, stop) / count
-    return mae, mse
-
-
-def fit(
-    df: pd.DataFrame,
-    model: str | Any | Sequence[str | Any] = "scale",
-    search: Any = "lstsq",
-    *,
-    test: float | str | None = 0.2,
-    cv: int | None = None,
-    h: int = 1,
-    step_size: int = 1,
-    metrics: Sequence[str] = m.DEFAULT,
-    baselines: Sequence[Baseline] | None = None,
-    seasonality: int = 1,
-    max_evaluations: int | None = 20_000,
-    device: str = "cpu",
-    tests: bool = True,
-    callback: Callable[[str], None] | None = None,
-) -> Report:
-    """Does the model beat the naive baseline? Fit, forecast, measure, test and say.
-
-    ``test`` holds out each series' last fraction (or everything from a date) for one-step
-    forecasts with the weights fitted once on the rest; ``cv`` runs that many rolling-origin
-    windows instead, refitting at each cutoff, for ``h``-step forecasts. ``tests=False``
-    skips the Diebold-Mariano tests (and so the verdicts, which rest on them): measures only.
-
-    >>> from weightfit.data import sample
-    >>> report = fit(sample("msft"), "scale", test=0.2)
-    >>> report.series[0]["verdict"]  # doctest: +ELLIPSIS
-    'no model beats naive: ...'
-    """
-    metric_names = m.check_metrics(list(metrics))
-    panel = Panel.from_frame(df)
-    specs = list(model) if isinstance(model, list | tuple) else [model]
-    fitted = [get_forecaster(s, search, max_evaluations) for s in specs]
-    if any(not isinstance(f, Fitted) for f in fitted):
-        raise ConfigError(
-            "model must name weight models (scale, affine, ar:5); baselines run anyway"
-        )
-    base = list(baselines) if baselines is not None else default_baselines()
-    if not any(isinstance(b, Naive) for b in base):
-        base.insert(0, Naive())
-    forecasters: list[Baseline | Fitted] = [*base, *fitted]
-    names = [f.name for f in forecasters]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"two models share a name: {names}")
-    if cv is not None:
-        windows = rolling_windows(panel, h, int(cv), step_size, refit=True)
-        protocol = {"protocol": "cross-validation", "windows": int(cv), "h": h}
-    else:
-        if h != 1:
-            raise ConfigError("the hold-out makes one-step forecasts; use --cv N for h > 1")
-        windows = holdout_windows(panel, 0.2 if test is None else test)
-        protocol = {"protocol": "hold-out", "test": test, "h": 1}
-    if device != "cpu":
-        import torch
-
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise ConfigError(f"--device {device}: no CUDA device on this machine; use cpu")
-    frame, fits = run(panel, forecasters, windows, h, callback, device=device)
-    weights = {  # name -> (weight names, (S, k) array), turned into dicts only when asked
-        f.name: (f.model.weight_names(), fits[f.name].weights.numpy())
-        for f in forecasters
-        if isinstance(f, Fitted) and f.name in fits
-    }
-
-    # every forecast row: its series, the last value seen, the horizon
-    series = np.repeat(windows.series, h)
-    last = np.repeat(panel.values[panel.offsets[windows.series] + windows.cutoff], h)
-    horizon = np.tile(np.arange(1, h + 1), len(windows.series))
-    scale_mae, scale_mse = _scales(panel, windows.first(panel.n_series), seasonality)
-    y = frame["y"].to_numpy()
-    ctx = m.Context(y, last, series, panel.n_series, scale_mae, scale_mse)
-    naive_err = y - frame["Naive"].to_numpy()
-    at_h = horizon == h  # the DM test uses the h-step errors, autocorrelated up to lag h - 1
-    real_moves = ctx.mean((y - last) ** 2)  # (S,) the naive MSE: the size of the real moves
-
-    rows = []
-    for name in names:
-        f = frame[name].to_numpy()
-        row = {k: m.MEASURES[k](ctx, f) for k in metric_names}
-        row["skill"] = m.MEASURES["skill"](ctx, f)
-        if name == "Naive" or not tests:
-            stat = p = p_abs = np.full(panel.n_series, np.nan)
-        else:
-            e = y - f
-            if not at_h.all():
-                e, ne, codes = e[at_h], naive_err[at_h], series[at_h]
-            else:
-                ne, codes = naive_err, series
-            stat, p = diebold_mariano(e, ne, codes, h=h, power=2)
-            _, p_abs = diebold_mariano(e, ne, codes, h=h, power=1)
-        row.update(dm=stat, p_value=p, p_value_abs=p_abs)
-        row["move_ratio"] = np.sqrt(ctx.mean((f - last) ** 2) / real_moves)
-        rows.append(pd.DataFrame({"unique_id": panel.ids, "model": name, **row}))
-    scores = pd.concat(rows, ignore_index=True)
-    scores["status"] = v.statuses(scores["skill"].to_numpy(), scores["p_value"].to_numpy())
-    scores.loc[scores.model == "Naive", "status"] = "baseline"
-
-    meta = df.attrs.get("weightfit", {}).get("series", {})
-    fitted_names = [f.name for f in fitted]
-    describe = {
-        "meta": meta,
-        "weights": weights,
-        "rows": panel.lengths,
-        "start": panel.ds[panel.offsets[:-1]],
-        "end": panel.ds[panel.offsets[1:] - 1],
-        "test_rows": np.bincount(windows.series, minlength=panel.n_series) * h,
-    }
-    overall = _overall(scores, frame, fitted_names, h) if tests else {"series": panel.n_series}
-    return Report(
-        forecasts=frame,
-        scores=scores,
-        describe=describe,
-        overall=overall,
-        models=names,
-        fitted=fitted_names,
-        metrics=metric_names,
-        settings={**protocol, "search": str(search), "seasonality": seasonality},
-    )
-
 
 def _series_entries(report: Report) -> list[dict[str, Any]]:
     d, names, scores = report.describe, report.models, report.scores
@@ -280,7 +130,7 @@ def _num(x: Any) -> float | None:
     return None if x != x else x
 
 
-def _overall(scores: pd.DataFrame, forecasts: pd.DataFrame, fitted: list[str], h: int) -> dict:
+def overall(scores: pd.DataFrame, forecasts: pd.DataFrame, fitted: list[str], h: int) -> dict:
     """Over all series: mean skill, how many series each model beats naive on, and one DM
     test on errors scaled by each series' naive RMSE (so no ticker dominates by its price).
     Built from the scores and forecasts alone, so partial runs combine into the same answer."""
@@ -357,7 +207,7 @@ def combine(parts: Sequence[Report]) -> Report:
         forecasts=forecasts,
         scores=scores,
         describe=describe,
-        overall=_overall(scores, forecasts, first.fitted, int(first.settings.get("h", 1))),
+        overall=overall(scores, forecasts, first.fitted, int(first.settings.get("h", 1))),
         models=first.models,
         fitted=first.fitted,
         metrics=first.metrics,

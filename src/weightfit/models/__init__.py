@@ -1,20 +1,40 @@
-"""Predict functions: ``predict(data, weights)``, each a ``torch.nn.Module``."""
+"""Predict functions: weight models (``predict(data, weights)``, each a ``torch.nn.Module``)
+and the baselines they must beat; both by name through one registry."""
 
 from weightfit.models.base import LinearModel, Model
-from weightfit.models.linear import Affine, AutoRegressive, Naive, Scale
+from weightfit.models.baselines import (
+    Baseline,
+    Drift,
+    HistoricAverage,
+    Naive,
+    SeasonalNaive,
+    WindowAverage,
+    default_baselines,
+)
+from weightfit.models.linear import Affine, AutoRegressive, RandomWalk, Scale
 from weightfit.models.mlp import MLP
-from weightfit.models.registry import MODELS, get_model
+from weightfit.models.registry import BASELINES, MODELS, get_baseline, get_model, is_baseline
 from weightfit.models.windows import Windows
 
 __all__ = [
+    "BASELINES",
     "MLP",
     "MODELS",
     "Affine",
     "AutoRegressive",
+    "Baseline",
+    "Drift",
+    "HistoricAverage",
     "LinearModel",
     "Model",
     "Naive",
+    "RandomWalk",
     "Scale",
+    "SeasonalNaive",
+    "WindowAverage",
     "Windows",
+    "default_baselines",
+    "get_baseline",
     "get_model",
+    "is_baseline",
 ]

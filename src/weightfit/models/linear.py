@@ -11,14 +11,16 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from weightfit.errors import ConfigError
 from weightfit.models.base import LinearModel
 from weightfit.models.windows import DTYPE, Windows
 
 
-class Naive(LinearModel):
-    """Tomorrow's price is today's: no weights (the random walk, the baseline to beat)."""
+class RandomWalk(LinearModel):
+    """Tomorrow's price is today's, as a weight model with no weights: the ``Naive`` baseline
+    written as ``predict(data, weights)``, for learners comparing it with ``Scale``."""
 
-    name = "naive"
+    name = "random_walk"
 
     def design(self, data: Windows) -> tuple[Tensor, Tensor]:
         last = data.x[:, -1]
@@ -88,7 +90,7 @@ class AutoRegressive(LinearModel):
 
     def __init__(self, lags: int = 5, bias: bool = True, n_series: int = 1) -> None:
         if int(lags) != lags or lags < 1:
-            raise ValueError(f"Invalid lags: {lags!r} (must be an integer >= 1)")
+            raise ConfigError(f"Invalid lags: {lags!r} (must be an integer >= 1)")
         self.lags = int(lags)
         self.bias = bool(bias)
         self.window = self.lags

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
+from weightfit.errors import ConfigError
 from weightfit.models.base import Model
 from weightfit.models.windows import DTYPE, Windows
 
@@ -41,11 +42,11 @@ class MLP(Model):
         n_series: int = 1,
     ) -> None:
         if int(lags) != lags or lags < 2:
-            raise ValueError(f"Invalid lags: {lags!r} (an MLP needs an integer >= 2)")
+            raise ConfigError(f"Invalid lags: {lags!r} (an MLP needs an integer >= 2)")
         if not hidden or any(int(h) != h or h < 1 for h in hidden):
-            raise ValueError(f"Invalid hidden: {hidden!r} (positive layer sizes)")
+            raise ConfigError(f"Invalid hidden: {hidden!r} (positive layer sizes)")
         if activation not in ACTIVATIONS:
-            raise ValueError(
+            raise ConfigError(
                 f"Unknown activation {activation!r}: expected one of {', '.join(ACTIVATIONS)}"
             )
         self.lags, self.window = int(lags), int(lags)

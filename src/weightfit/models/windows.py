@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from weightfit.errors import ConfigError
+
 DTYPE = torch.float64
 
 
@@ -27,7 +29,7 @@ def _check_prices(name: str, values: Tensor) -> None:
     bad = ~torch.isfinite(values) | (values <= 0)
     if bool(bad.any()):
         i = int(bad.nonzero()[0, 0])
-        raise ValueError(
+        raise ConfigError(
             f"Invalid {name}: {float(values.reshape(-1)[i])!r} at position {i} "
             "(prices must be finite and positive)"
         )
@@ -75,7 +77,7 @@ class Windows:
     ) -> Windows:
         """Every (window, next price) pair of every series, built with index arithmetic."""
         if window < 1:
-            raise ValueError(f"Invalid window: {window} (must be >= 1)")
+            raise ConfigError(f"Invalid window: {window} (must be >= 1)")
         v = torch.as_tensor(values, dtype=DTYPE)
         off = torch.as_tensor(offsets, dtype=torch.int64)
         n_series = len(off) - 1

@@ -19,33 +19,54 @@ from weightfit.tutorial import TutorialResult
 
 @contextmanager
 def progress_bar(
-    console: Console, total: int, label: str, every: int = 1
-) -> Iterator[Callable[[Step], None]]:
-    """A live progress display, shown from the first step on; yields a search callback."""
+    console: Console, total: int, label: str, detail: str = "", **fields: Any
+) -> Iterator[Callable[..., None]]:
+    """The one progress display of the CLI: label, bar, done/total, a detail line (a rich
+    template over ``fields``, e.g. ``"loss {task.fields[loss]}"``), the time. Yields
+    ``update(completed, **fields)``; shown from the first update on, gone when done, and
+    not at all when ``console`` is not a terminal (a pipe, a log file)."""
+    if not console.is_terminal:
+        yield lambda completed, **values: None
+        return
     progress = Progress(
-        TextColumn("{task.description}"),
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]}"),
+        TextColumn(detail),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     )
-    task = progress.add_task(label, total=total, loss="-")
-    seen = [0]
+    task = progress.add_task(label, total=total, **fields)
+    started = [False]
 
-    def advance(step: Step) -> None:
-        if seen[0] == 0:
+    def update(completed: int, **values: Any) -> None:
+        if not started[0]:
             progress.start()
-        seen[0] += 1
-        if seen[0] % every == 0 or seen[0] == total:
-            progress.update(task, completed=seen[0], loss=f"{float(step.loss.max()):.6g}")
+            started[0] = True
+        progress.update(task, completed=completed, **values)
 
     try:
-        yield advance
+        yield update
     finally:
-        if seen[0]:
+        if started[0]:
             progress.stop()
+
+
+@contextmanager
+def search_progress(
+    console: Console, total: int, label: str, every: int = 1
+) -> Iterator[Callable[[Step], None]]:
+    """``progress_bar`` for a search: yields a ``minimize`` callback, updated every few steps."""
+    with progress_bar(console, total, label, "loss {task.fields[loss]}", loss="-") as update:
+        seen = [0]
+
+        def advance(step: Step) -> None:
+            seen[0] += 1
+            if seen[0] == 1 or seen[0] % every == 0 or seen[0] == total:
+                update(seen[0], loss=f"{float(step.loss.max()):.6g}")
+
+        yield advance
 
 
 def render_tutorial(result: TutorialResult, console: Console) -> None:
@@ -220,11 +241,13 @@ def _leaderboard(report: Any, title: str, uid: str | None) -> Table:
     return table
 
 
-def render_comparison(result: Any, model: Any, panel: Any, console: Console) -> None:
-    """The strategies side by side: final loss, distance to the closed form, cost."""
+def render_comparison(run: Any, console: Console) -> None:
+    """The strategies side by side (a ``PriceComparison``): final loss, distance to the closed
+    form, cost."""
+    result = run.comparison
     table = Table(
-        title=f"{type(model).__name__} on {panel.n_series} series, "
-        f"{int(panel.lengths.sum())} prices: every strategy from the same start",
+        title=f"{type(run.model).__name__} on {len(run.ids)} series, "
+        f"{run.prices} prices: every strategy from the same start",
         header_style="bold",
         box=box.SIMPLE_HEAD,
     )

@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from weightfit.report.files import atomic_write
+from weightfit.atomic import atomic_write
 
 if TYPE_CHECKING:
     from weightfit.evaluate.report import Report
@@ -113,7 +113,10 @@ def plot_skill(report: Report, path: Path) -> Path:
     return _save(fig, path)
 
 
-def plot_report(report: Report, directory: Path, max_series: int = 12) -> list[Path]:
+def plot_report(report: Report, directory: str | Path, max_series: int = 12) -> list[Path]:
+    """PNGs of a ``Report``: for each of the first ``max_series`` series the test window with
+    every model's forecasts and each model's errors; with several series, the skill chart."""
+    directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for s in report.series[:max_series]:
@@ -125,13 +128,15 @@ def plot_report(report: Report, directory: Path, max_series: int = 12) -> list[P
     return paths
 
 
-def plot_search(
-    comparison: Any, objective: Any, names: list[str], directory: Path, title: str
-) -> list[Path]:
-    """The loss curve (one weight) or its contours (two) with each strategy's path of accepted
-    steps, and loss against evaluations for all of them. Series 0 is drawn."""
+def plot_search(run: Any, directory: str | Path) -> list[Path]:
+    """For a ``PriceComparison``: the loss curve (one weight) or its contours (two) with each
+    strategy's path of accepted steps, and loss against evaluations for all of them. Series 0
+    is drawn."""
     import torch
 
+    comparison, objective, names = run.comparison, run.objective, run.model.weight_names()
+    title = f"{run.ids[0]}, {type(run.model).__name__}"
+    directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     fits = comparison.fits
     k = next(iter(fits.values())).weights.shape[1]

@@ -23,7 +23,7 @@ def bracket(
     a = w - radius if low is None else w * 0 + low
     b = w + radius if high is None else w * 0 + high
     if bool((b <= a).any()):
-        raise ValueError(f"Invalid bracket: low {low!r} must be below high {high!r}")
+        raise ConfigError(f"Invalid bracket: low {low!r} must be below high {high!r}")
     return a, b
 
 
@@ -42,8 +42,8 @@ class OneWeightSearch:
         iterations: int = 200,
     ) -> None:
         if not tol > 0:
-            raise ValueError(f"Invalid tol: {tol!r} (must be > 0)")
+            raise ConfigError(f"Invalid tol: {tol!r} (must be > 0)")
         if not radius > 0:
-            raise ValueError(f"Invalid radius: {radius!r} (must be > 0)")
+            raise ConfigError(f"Invalid radius: {radius!r} (must be > 0)")
         self.low, self.high, self.radius, self.tol = low, high, radius, tol
         self.iterations = iterations

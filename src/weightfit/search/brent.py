@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from weightfit.search._bracket import OneWeightSearch, bracket, one_weight
-from weightfit.search.driver import ObjectiveFn
+from weightfit.search.base import ObjectiveFn
 
 CGOLD = 0.3819660112501051  # 1 - 1 / golden ratio
 EPS = 1e-12

@@ -1,4 +1,5 @@
-"""``compare``: several strategies on the same objective, side by side."""
+"""``compare``: several strategies on the same objective, side by side; ``compare_prices``: the
+same on a price frame (what ``weightfit search`` runs)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,48 @@ from typing import Any
 import pandas as pd
 import torch
 
+from weightfit.data.panel import Panel
 from weightfit.errors import WeightfitError
-from weightfit.search import Fit, get_strategy, minimize
+from weightfit.models.base import Model
+from weightfit.models.registry import get_model
+from weightfit.models.windows import Windows
+from weightfit.objective import Objective
+from weightfit.search.base import Fit
+from weightfit.search.driver import minimize
+from weightfit.search.registry import get_strategy
 
 DEFAULT = ("guess", "pattern", "golden", "adam", "lbfgs", "lstsq")
 
 
 @dataclass(frozen=True)
 class Comparison:
-    table: pd.DataFrame  # one row per strategy
+    """Each strategy's result on one objective."""
+
+    table: pd.DataFrame  # one row per strategy: loss, distance, evaluations, iterations, ...
     fits: dict[str, Fit]
     optimum: torch.Tensor | None  # (S, k) the closed form, where there is one
     skipped: dict[str, str]  # strategy -> why it could not run on this model
+
+
+@dataclass(frozen=True)
+class PriceComparison:
+    """``compare`` on a price frame, with what its renderers need to say what was searched."""
+
+    comparison: Comparison
+    spec: str  # the model as asked for: "scale", "ar:5"
+    model: Model
+    objective: Objective
+    ids: list[str]  # the series, in order
+    prices: int  # how many prices the objective was built from
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: model, series count, one record per strategy, the skipped ones."""
+        return {
+            "model": self.spec,
+            "series": len(self.ids),
+            "strategies": self.comparison.table.to_dict("records"),
+            "skipped": self.comparison.skipped,
+        }
 
 
 def compare(
@@ -60,3 +91,29 @@ def compare(
             }
         )
     return Comparison(pd.DataFrame(rows), fits, optimum, skipped)
+
+
+def compare_prices(
+    prices: pd.DataFrame,
+    model: str | Model = "scale",
+    strategies: Sequence[str | Any] = DEFAULT,
+    *,
+    max_evaluations: int | None = 100_000,
+) -> PriceComparison:
+    """Every strategy on one model's objective over a long price frame (``unique_id, ds, y``).
+
+    Args:
+        prices: the long frame ``read_prices`` returns.
+        model: a model or its registry name (``"scale"``, ``"ar:5"``).
+        strategies: strategy names or objects, each run from the model's initial weights.
+        max_evaluations: the loss evaluations each strategy may spend.
+    """
+    chosen = get_model(model)
+    panel = Panel.from_frame(prices)
+    data = Windows.from_values(panel.values, panel.offsets, chosen.window)
+    objective = Objective(chosen, data)
+    start = chosen.initial_weights(panel.n_series)
+    result = compare(objective, start, strategies, max_evaluations=max_evaluations)
+    ids = [str(i) for i in panel.ids]
+    spec = model if isinstance(model, str) else chosen.name
+    return PriceComparison(result, spec, chosen, objective, ids, int(panel.lengths.sum()))

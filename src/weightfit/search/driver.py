@@ -11,54 +11,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 
 import torch
 from torch import Tensor
 
+from weightfit.errors import ConfigError
 from weightfit.models.windows import DTYPE, prod
-
-ObjectiveFn = Callable[[Tensor], Tensor]
-
-
-class Strategy(Protocol):
-    name: str
-
-    def start(self, objective: ObjectiveFn, weights: Tensor) -> Any: ...
-    def step(self, objective: ObjectiveFn, state: Any) -> Any: ...
-    def done(self, state: Any) -> str | None: ...
-
-
-class Step(NamedTuple):
-    """One accepted step: the evaluations spent so far, the loss and weights after it."""
-
-    evaluations: int
-    loss: Tensor  # (S,)
-    weights: Tensor  # (S, k)
-
-
-@dataclass(frozen=True)
-class Fit:
-    """What every strategy returns (after scipy's ``OptimizeResult``).
-
-    ``stop`` is data, one of: ``"iterations"``, ``"tolerance"``, ``"max_evaluations"``,
-    ``"max_seconds"``, ``"exact"``, ``"early_stopping"``, ``"no_progress"``.
-    """
-
-    weights: Tensor  # (S, k)
-    loss: Tensor  # (S,)
-    evaluations: int
-    iterations: int
-    stop: str
-    strategy: str
-    seconds: float
-    history: list[Step] = field(default_factory=list, repr=False)
-
-    @property
-    def weight(self) -> float:
-        """The single weight of a one-series, one-weight fit."""
-        return float(self.weights.reshape(-1)[0]) if self.weights.numel() == 1 else float("nan")
+from weightfit.search.base import Fit, Step, Strategy
+from weightfit.search.registry import get_strategy
 
 
 class OutOfBudget(Exception):
@@ -68,11 +29,12 @@ class OutOfBudget(Exception):
 class _Budget:
     """The choke point: counts each candidate scored and refuses calls over the budget."""
 
-    def __init__(self, objective: ObjectiveFn, limit: int | None) -> None:
+    def __init__(self, objective: Callable[[Tensor], Tensor], limit: int | None) -> None:
         self.objective, self.limit, self.count = objective, limit, 0
-
-    def __getattr__(self, name: str) -> Any:  # the objective's optimum, model, loss, ...
-        return getattr(self.objective, name)
+        # the three questions a strategy may ask besides the loss (weightfit.search.base)
+        self.optimum: Tensor | None = getattr(objective, "optimum", None)
+        self.rows: int | None = getattr(objective, "rows", None)
+        self.name: str = getattr(objective, "name", "the objective")
 
     def charge(self, weights: Tensor) -> None:
         n = prod(tuple(weights.shape))
@@ -86,7 +48,9 @@ class _Budget:
 
     def subset(self, rows: Tensor) -> Callable[[Tensor], Tensor]:
         """A minibatch of the objective; each call counts as one evaluation."""
-        part = self.objective.subset(rows)  # type: ignore[attr-defined]
+        if not hasattr(self.objective, "subset"):
+            raise ConfigError(f"{self.name} has no rows to take minibatches of")
+        part = self.objective.subset(rows)
 
         def counted(weights: Tensor) -> Tensor:
             self.charge(weights)
@@ -100,7 +64,7 @@ def _detached(t: Tensor) -> Tensor:
 
 
 def minimize(
-    objective: ObjectiveFn,
+    objective: Callable[[Tensor], Tensor],
     weights: Any,
     strategy: Strategy | str = "guess",
     *,
@@ -118,20 +82,18 @@ def minimize(
     >>> fit.weight, fit.evaluations, fit.stop
     (2.0, 16, 'iterations')
     """
-    from weightfit.search import get_strategy
-
     strategy = get_strategy(strategy)
     if max_evaluations is not None and max_evaluations < 0:
-        raise ValueError(f"Invalid max_evaluations: {max_evaluations} (must be >= 0)")
+        raise ConfigError(f"Invalid max_evaluations: {max_evaluations} (must be >= 0)")
     w = torch.as_tensor(weights, dtype=DTYPE)
     if w.ndim != 2:
-        raise ValueError(f"Invalid weights shape {tuple(w.shape)}: expected (series, weights)")
+        raise ConfigError(f"Invalid weights shape {tuple(w.shape)}: expected (series, weights)")
     budget = _Budget(objective, max_evaluations)
     began = time.perf_counter()
     try:
         state = strategy.start(budget, w)
     except OutOfBudget:
-        raise ValueError(
+        raise ConfigError(
             f"max_evaluations={max_evaluations} is too small for {strategy.name} to start"
         ) from None
     steps = [Step(budget.count, state.loss.detach().clone(), state.weights.detach().clone())]

@@ -15,7 +15,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from weightfit.search.driver import ObjectiveFn
+from weightfit.errors import ConfigError
+from weightfit.search.base import ObjectiveFn
 
 
 class OnePlusOneState(NamedTuple):
@@ -40,7 +41,7 @@ class OnePlusOne:
         seed: int = 0,
     ) -> None:
         if not sigma > 0:
-            raise ValueError(f"Invalid sigma: {sigma!r} (must be > 0)")
+            raise ConfigError(f"Invalid sigma: {sigma!r} (must be > 0)")
         self.sigma0, self.iterations, self.tol, self.seed = sigma, iterations, tol, seed
         self._generator = torch.Generator()
 

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from weightfit.search._bracket import OneWeightSearch, bracket, one_weight
-from weightfit.search.driver import ObjectiveFn
+from weightfit.search.base import ObjectiveFn
 
 INVPHI = (math.sqrt(5) - 1) / 2  # 1 / golden ratio, 0.618...
 

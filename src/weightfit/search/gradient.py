@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor
 
-from weightfit.search.driver import ObjectiveFn
+from weightfit.errors import ConfigError
+from weightfit.search.base import ObjectiveFn
 
 OPTIMIZERS: dict[str, Any] = {  # name -> torch.optim class
     "sgd": torch.optim.SGD,
@@ -55,13 +56,13 @@ class Gradient:
         **options: Any,
     ) -> None:
         if optimizer not in OPTIMIZERS:
-            raise ValueError(
+            raise ConfigError(
                 f"Unknown optimizer {optimizer!r}: expected one of {', '.join(OPTIMIZERS)}"
             )
         if not lr > 0:
-            raise ValueError(f"Invalid lr: {lr!r} (must be > 0)")
+            raise ConfigError(f"Invalid lr: {lr!r} (must be > 0)")
         if batch_size is not None and batch_size < 1:
-            raise ValueError(f"Invalid batch_size: {batch_size!r} (must be >= 1)")
+            raise ConfigError(f"Invalid batch_size: {batch_size!r} (must be >= 1)")
         self.optimizer, self.lr, self.epochs, self.batch_size = optimizer, lr, epochs, batch_size
         self.patience, self.tol, self.seed, self.options = patience, tol, seed, options
         self.name = optimizer
@@ -84,11 +85,13 @@ class Gradient:
             loss.sum().backward()
             opt.step()
             return at, loss.detach()
-        rows = len(objective.data)  # type: ignore[attr-defined]
+        rows = objective.rows
+        if rows is None:
+            raise ConfigError(f"batch_size needs an objective over rows; {objective.name} has none")
         order = torch.randperm(rows, generator=self._generator)
         for batch in order.split(self.batch_size):
             opt.zero_grad()
-            objective.subset(batch)(p).sum().backward()  # type: ignore[attr-defined]
+            objective.subset(batch)(p).sum().backward()
             opt.step()
         at = p.detach().clone()
         with torch.no_grad():

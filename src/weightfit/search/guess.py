@@ -16,7 +16,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from weightfit.search.driver import ObjectiveFn
+from weightfit.errors import ConfigError
+from weightfit.search.base import ObjectiveFn
 
 
 class GuessState(NamedTuple):
@@ -32,9 +33,9 @@ class Guess:
 
     def __init__(self, *, step: float = 1e-4, iterations: int = 1000) -> None:
         if not (isinstance(step, int | float) and math.isfinite(step) and step > 0):
-            raise ValueError(f"Invalid step: {step!r} (must be a positive finite number)")
+            raise ConfigError(f"Invalid step: {step!r} (must be a positive finite number)")
         if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
-            raise ValueError(f"Invalid iterations: {iterations!r} (must be an integer >= 0)")
+            raise ConfigError(f"Invalid iterations: {iterations!r} (must be an integer >= 0)")
         self.step_size, self.iterations = float(step), iterations
         self._moves: dict[tuple[torch.dtype, int, int], Tensor] = {}
 

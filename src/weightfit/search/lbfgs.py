@@ -12,7 +12,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from weightfit.search.driver import ObjectiveFn
+from weightfit.errors import ConfigError
+from weightfit.search.base import ObjectiveFn
 
 
 class LBFGSState(NamedTuple):
@@ -39,7 +40,7 @@ class LBFGS:
         line_search: str | None = "strong_wolfe",
     ) -> None:
         if not lr > 0:
-            raise ValueError(f"Invalid lr: {lr!r} (must be > 0)")
+            raise ConfigError(f"Invalid lr: {lr!r} (must be > 0)")
         self.lr, self.iterations, self.max_iter = lr, iterations, max_iter
         self.history_size, self.line_search = history_size, line_search
 

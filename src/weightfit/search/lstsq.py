@@ -1,7 +1,7 @@
 """``LeastSquares``: the closed-form optimum of a linear model under MSE (normal equations).
 
-It asks the objective for its least-squares solution (``weightfit.objective``'s fast path,
-solved per series with ``torch.linalg``), scores it once and stops. A model or loss with no
+It asks the objective for its least-squares solution (``objective.optimum``, from
+``weightfit.linear``), scores it once and stops. A model or loss with no
 closed form is a clear error, not a silent fallback.
 """
 
@@ -12,7 +12,7 @@ from typing import NamedTuple
 from torch import Tensor
 
 from weightfit.errors import ConfigError
-from weightfit.search.driver import ObjectiveFn
+from weightfit.search.base import ObjectiveFn
 
 
 class LeastSquaresState(NamedTuple):
@@ -27,15 +27,12 @@ class LeastSquares:
     name = "lstsq"
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> LeastSquaresState:
-        optimum = getattr(objective, "optimum", None)
-        if optimum is None:
-            model = getattr(objective, "model", None)
-            loss = getattr(objective, "loss", None)
+        if objective.optimum is None:
             raise ConfigError(
-                f"lstsq needs a linear model under MSE; {getattr(model, 'name', model)} with "
-                f"{loss} has no closed form: use another search, e.g. pattern, adam or lbfgs"
+                f"lstsq needs a linear model under MSE; {objective.name} has no closed form: "
+                "use another search, e.g. pattern, adam or lbfgs"
             )
-        w = optimum.to(weights.dtype)
+        w = objective.optimum.to(weights.dtype)
         return LeastSquaresState(w, objective(w), 1)
 
     def step(self, objective: ObjectiveFn, state: LeastSquaresState) -> LeastSquaresState:

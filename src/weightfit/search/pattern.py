@@ -14,7 +14,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from weightfit.search.driver import ObjectiveFn
+from weightfit.errors import ConfigError
+from weightfit.search.base import ObjectiveFn
 
 
 class PatternState(NamedTuple):
@@ -39,13 +40,13 @@ class PatternSearch:
         iterations: int = 10_000,
     ) -> None:
         if not step > 0:
-            raise ValueError(f"Invalid step: {step!r} (must be > 0)")
+            raise ConfigError(f"Invalid step: {step!r} (must be > 0)")
         if not expand >= 1:
-            raise ValueError(f"Invalid expand: {expand!r} (must be >= 1)")
+            raise ConfigError(f"Invalid expand: {expand!r} (must be >= 1)")
         if not 0 < contract < 1:
-            raise ValueError(f"Invalid contract: {contract!r} (must be between 0 and 1)")
+            raise ConfigError(f"Invalid contract: {contract!r} (must be between 0 and 1)")
         if not tol > 0:
-            raise ValueError(f"Invalid tol: {tol!r} (must be > 0)")
+            raise ConfigError(f"Invalid tol: {tol!r} (must be > 0)")
         self.step0, self.expand, self.contract, self.tol = step, expand, contract, tol
         self.iterations = iterations
 

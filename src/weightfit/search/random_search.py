@@ -11,7 +11,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from weightfit.search.driver import ObjectiveFn
+from weightfit.errors import ConfigError
+from weightfit.search.base import ObjectiveFn
 
 
 class RandomState(NamedTuple):
@@ -38,9 +39,9 @@ class RandomSearch:
         seed: int = 0,
     ) -> None:
         if not radius > 0:
-            raise ValueError(f"Invalid radius: {radius!r} (must be > 0)")
+            raise ConfigError(f"Invalid radius: {radius!r} (must be > 0)")
         if int(batch) != batch or batch < 1:
-            raise ValueError(f"Invalid batch: {batch!r} (must be an integer >= 1)")
+            raise ConfigError(f"Invalid batch: {batch!r} (must be an integer >= 1)")
         self.low, self.high, self.radius = low, high, radius
         self.batch, self.iterations, self.seed = int(batch), iterations, seed
         self._generator = torch.Generator()
@@ -53,7 +54,7 @@ class RandomSearch:
         )
         low, high = torch.broadcast_tensors(low.expand_as(weights), high.expand_as(weights))
         if bool((high <= low).any()):
-            raise ValueError(f"Invalid bounds: low {self.low!r} must be below high {self.high!r}")
+            raise ConfigError(f"Invalid bounds: low {self.low!r} must be below high {self.high!r}")
         return RandomState(weights, objective(weights), low, high, 0)
 
     def step(self, objective: ObjectiveFn, state: RandomState) -> RandomState:

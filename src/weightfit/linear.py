@@ -1,4 +1,8 @@
-"""Closed-form fits of linear models for many series and many cutoffs at once.
+"""Least squares for linear models, batched over series: the one solver of the package.
+
+The objective's closed form (``statistics``), the ``LeastSquares`` strategy (through the
+objective) and evaluation's batched fits (``fit_many``, ``fit_panel``, ``scale_fit``) all end in
+``solve``: minimum-norm least squares from each series' normal equations.
 
 For a linear model, ``prediction = offset + F w``; under MSE the weights of series s fitted on
 the rows whose targets lie before ``stop`` are ``w = pinv(F'F) F'd`` with ``d = y - offset``.
@@ -11,6 +15,7 @@ sums over the few rows between the cutoffs.
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -20,6 +25,41 @@ from weightfit.models.base import LinearModel
 from weightfit.models.windows import DTYPE, Windows
 
 CHUNK = 1 << 22  # padded rows x weights per block: about 32 MB of float64
+
+
+def solve(gram: Tensor, moment: Tensor) -> Tensor:  # (..., k, k), (..., k) -> (..., k)
+    """Least-squares weights from the normal equations ``G w = F'd``, one system per series;
+    where ``G`` is singular, the minimum-norm solution (``pinv``), as numpy's ``lstsq`` gives."""
+    solution, info = torch.linalg.solve_ex(gram, moment[..., None])
+    weights = solution[..., 0]
+    bad = info != 0
+    if bool(bad.any()):
+        weights[bad] = (torch.linalg.pinv(gram[bad], hermitian=True) @ moment[bad, :, None])[..., 0]
+    return weights
+
+
+class Statistics(NamedTuple):
+    """Sufficient statistics of a linear model under MSE, per series."""
+
+    gram: Tensor  # (S, k, k) F'F
+    optimum: Tensor  # (S, k) least-squares weights (minimum norm where G is singular)
+    residual: Tensor  # (S,) residual sum of squares at the optimum
+    rows: Tensor  # (S,) rows per series
+
+
+def statistics(model: LinearModel, data: Windows) -> Statistics:
+    """One pass for ``F'F`` and ``F'd``, a batched solve, one pass for the residual."""
+    features, offset = model.design(data)  # (N, k), (N,)
+    d = data.y - offset  # (N,)
+    n, k, s = len(d), features.shape[1], data.n_series
+    outer = (features[:, :, None] * features[:, None, :]).reshape(n, k * k)
+    gram = torch.zeros(s, k * k, dtype=d.dtype).index_add_(0, data.series, outer).reshape(s, k, k)
+    moment = torch.zeros(s, k, dtype=d.dtype).index_add_(0, data.series, features * d[:, None])
+    optimum = solve(gram, moment)  # (S, k)
+    fitted = (features * optimum[data.series]).sum(-1)
+    residual = torch.zeros(s, dtype=d.dtype).index_add_(0, data.series, (d - fitted) ** 2)
+    count = torch.bincount(data.series, minlength=s).to(d.dtype)
+    return Statistics(gram, optimum, residual, count)
 
 
 def fit_many(
@@ -113,7 +153,7 @@ def _fit_block(
             g_moment = moment + (fe * d_pad[..., None]).sum(1)
         else:
             g_gram, g_moment = gram, moment
-        out.append((torch.linalg.pinv(g_gram, hermitian=True) @ g_moment[..., None])[..., 0])
+        out.append(solve(g_gram, g_moment))
     return torch.stack(out)
 
 
@@ -174,9 +214,4 @@ def fit_panel(model: LinearModel, block: np.ndarray, stop: int) -> Tensor:
     r, q = torch.from_numpy(xx), torch.from_numpy(xy)
     gram = a.T @ r @ a  # (S, k, k) = F'F with F = X A
     moment = (q - (r @ b)) @ a  # (S, k) = F'd with d = y - X b
-    solution, info = torch.linalg.solve_ex(gram, moment[..., None])
-    weights = solution[..., 0]
-    bad = info != 0
-    if bool(bad.any()):  # singular: the minimum-norm solution, as everywhere else
-        weights[bad] = (torch.linalg.pinv(gram[bad], hermitian=True) @ moment[bad, :, None])[..., 0]
-    return weights
+    return solve(gram, moment)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from weightfit.evaluate.panel import Panel
+from weightfit.data.panel import Panel
+from weightfit.errors import ConfigError
 
 Arr = np.ndarray
 
@@ -45,7 +46,7 @@ class Naive(Baseline):
 class SeasonalNaive(Baseline):
     def __init__(self, season_length: int) -> None:
         if int(season_length) != season_length or season_length < 1:
-            raise ValueError(f"Invalid season_length: {season_length!r} (must be an integer >= 1)")
+            raise ConfigError(f"Invalid season_length: {season_length!r} (must be an integer >= 1)")
         self.m = self.needs = int(season_length)
         self.name = f"SeasonalNaive({self.m})"
 
@@ -78,7 +79,7 @@ class HistoricAverage(Baseline):
 class WindowAverage(Baseline):
     def __init__(self, window_size: int) -> None:
         if int(window_size) != window_size or window_size < 1:
-            raise ValueError(f"Invalid window_size: {window_size!r} (must be an integer >= 1)")
+            raise ConfigError(f"Invalid window_size: {window_size!r} (must be an integer >= 1)")
         self.k = self.needs = int(window_size)
         self.name = f"WindowAverage({self.k})"
 

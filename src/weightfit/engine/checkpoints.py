@@ -1,0 +1,196 @@
+"""Finished partitions on disk, as plain data: Parquet tables and one JSON file, never pickle.
+
+A checkpoint is a folder ``part-NNNNN/`` holding ``forecasts.parquet``, ``scores.parquet``,
+``series.parquet`` (per-series rows, dates, test rows and weights) and ``report.json``
+(everything else, with the key of the inputs that produced it). Loading one runs no code from
+the files: Parquet and JSON are parsed as data, and the JSON is checked against the schema
+below before anything is built from it. A checkpoint whose key differs from the inputs' key
+(a file's size, time or content changed, or another setting) is stale: it is not used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weightfit.atomic import atomic_write
+from weightfit.errors import ConfigError
+from weightfit.evaluate.report import Report
+
+SCHEMA = 1
+_FIELDS = {  # report.json: key -> type
+    "schema": int,
+    "key": str,
+    "meta": dict,
+    "overall": dict,
+    "models": list,
+    "fitted": list,
+    "metrics": list,
+    "settings": dict,
+    "weights": dict,
+}
+
+
+def fingerprint(path: str | Path) -> dict[str, Any]:
+    """A file's name, size, modification time and SHA-256 of its bytes."""
+    p = Path(path)
+    stat = p.stat()
+    digest = hashlib.sha256()
+    with p.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return {
+        "path": str(p),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "sha256": digest.hexdigest(),
+    }
+
+
+def partition_key(files: list[str], read: dict[str, Any], fit: dict[str, Any]) -> str:
+    """What a partition's result depends on: its files' contents and every setting."""
+    text = json.dumps(
+        [[fingerprint(f) for f in files], read, {k: str(v) for k, v in sorted(fit.items())}],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+class Checkpoints:
+    """Finished partitions kept in ``folder``, one sub-folder each."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def path(self, index: int) -> Path:
+        return self.folder / f"part-{index:05d}"
+
+    def load(self, index: int, key: str) -> Report | None:
+        """The partition's report, or ``None`` if none is kept or it came from other inputs."""
+        path = self.path(index)
+        if not (path / "report.json").is_file():
+            return None
+        try:
+            head = json.loads((path / "report.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(head, dict) or head.get("key") != key:
+            return None
+        return _load(path, head)
+
+    def kept(self, index: int) -> bool:
+        """Whether a checkpoint (from any inputs) exists for partition ``index``."""
+        return (self.path(index) / "report.json").is_file()
+
+    def save(self, index: int, key: str, report: Report) -> None:
+        """Write the partition's report; ``report.json`` last, so a half-written one is absent."""
+        path = self.path(index)
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        d = report.describe
+        series = pd.DataFrame(
+            {k: np.asarray(d[k]) for k in ("rows", "start", "end", "test_rows")}
+            | {
+                f"w:{name}:{label}": values[:, j]
+                for name, (labels, values) in d["weights"].items()
+                for j, label in enumerate(labels)
+            }
+        )
+        for name, frame in (
+            ("forecasts", report.forecasts),
+            ("scores", report.scores),
+            ("series", series),
+        ):
+            _write_parquet(frame, path / f"{name}.parquet")
+        head = {
+            "schema": SCHEMA,
+            "key": key,
+            "meta": d["meta"],
+            "overall": report.overall,
+            "models": report.models,
+            "fitted": report.fitted,
+            "metrics": report.metrics,
+            "settings": report.settings,
+            "weights": {name: list(labels) for name, (labels, _) in d["weights"].items()},
+        }
+        text = json.dumps(head, default=_plain)
+        atomic_write(path / "report.json", lambda tmp: _write_text(tmp, text))
+
+    def clear(self) -> None:
+        """Remove every kept partition, and the folder if it is then empty."""
+        if not self.folder.is_dir():
+            return
+        for p in self.folder.glob("part-*"):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        if not any(self.folder.iterdir()):
+            self.folder.rmdir()
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    plain = frame.copy(deep=False)
+    plain.attrs = {}
+
+    def write(tmp: Path) -> None:
+        plain.to_parquet(tmp)
+
+    atomic_write(path, write)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text)
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    return str(x)
+
+
+def _load(path: Path, head: dict[str, Any]) -> Report:
+    for name, kind in _FIELDS.items():
+        if not isinstance(head.get(name), kind):
+            raise ConfigError(
+                f"{path / 'report.json'}: not a weightfit checkpoint ({name!r} missing or not "
+                f"a {kind.__name__}); delete the folder {path.parent} and run again"
+            )
+    if head["schema"] != SCHEMA:
+        raise ConfigError(
+            f"{path}: checkpoint schema {head['schema']}, expected {SCHEMA}; delete "
+            f"{path.parent} and run again"
+        )
+    try:
+        forecasts = pd.read_parquet(path / "forecasts.parquet")
+        scores = pd.read_parquet(path / "scores.parquet")
+        series = pd.read_parquet(path / "series.parquet")
+    except Exception as e:  # a truncated or foreign file: a user-facing refusal, not a crash
+        raise ConfigError(f"{path}: unreadable checkpoint ({e}); delete {path.parent}") from None
+    weights = {
+        name: (labels, series[[f"w:{name}:{label}" for label in labels]].to_numpy())
+        for name, labels in head["weights"].items()
+    }
+    describe = {
+        "meta": head["meta"],
+        "weights": weights,
+        **{k: series[k].to_numpy() for k in ("rows", "start", "end", "test_rows")},
+    }
+    return Report(
+        forecasts=forecasts,
+        scores=scores,
+        describe=describe,
+        overall=head["overall"],
+        models=head["models"],
+        fitted=head["fitted"],
+        metrics=head["metrics"],
+        settings=head["settings"],
+    )
