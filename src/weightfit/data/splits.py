@@ -13,8 +13,9 @@ Evidence, best first:
   volume agrees with is taken (``high`` confidence), and a volume that did not move like a split
   clears the jump (a real move, noted);
 * no reversal: a move undone by the next step is a bad tick, not a split;
-* without volume, an ordinary ratio (``2:1`` ... ``20:1``, ``1:2`` ... ``1:20``) is ``medium``; a
-  ``3:2``-like ratio is ``low`` (a -33% day looks the same) and is only warned about.
+* without volume, an ordinary ratio (``2:1`` ... ``20:1``, ``1:2`` ... ``1:20``) is ``medium``;
+* a ``3:2``-like ratio is always ``low`` and only warned about: a -33% day looks the same, and a
+  crash lifts the volume about as much (MSFT on 1987-10-19 fell 30% on 1.4 times the volume).
 
 Splits of ``medium`` or ``high`` confidence are acted on (adjusted or excluded); ``low`` ones are
 reported only.
@@ -33,7 +34,7 @@ JUMP_SDS = 8.0
 MIN_MOVE = float(np.log(1.3))  # a smaller move is never read as a split
 RESIDUAL = float(np.log(1.25))  # the day's own move allowed on top of the split
 VOLUME_AGREES = float(np.log(1.8))  # volume ratio within this factor of k: confirmed
-VOLUME_WINDOW = 10
+VOLUME_WINDOW = 20
 SIGMA_FLOOR = 1e-3  # a series that barely moves: 0.1% a step
 
 
@@ -45,6 +46,12 @@ def _ratios() -> list[tuple[str, float, bool]]:
 
 
 RATIOS = _ratios()
+
+
+def ordinary_ratio(name: str) -> bool:
+    """``k:1`` or ``1:k``: the ratios acted on (a 3:2 split and a -33% day look alike, and a
+    crash lifts the volume by about as much as a 3:2 split does: 1987-10-19 in the sample)."""
+    return any(n == name for n, _, ok in RATIOS if ok)
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,8 @@ def detect(
         admissible = [(nm, q, ok) for nm, q, ok in RATIOS if abs(r[i] - np.log(q)) <= RESIDUAL]
         if not admissible:
             continue
+        ordinary = [a for a in admissible if a[2]]
+        admissible = ordinary or admissible  # a 2:1 split on a +20% day, not a 3:2 on -10%
         vol = _volume_ratio(volume, codes, row) if volume is not None else None
         if vol is not None:
             name, q, _ = min(admissible, key=lambda a: abs(np.log(vol) + np.log(a[1])))
@@ -125,10 +134,10 @@ def detect(
                     f"moved by {vol:.2f}, not about {1 / q:.3g}: read as a real move"
                 )
                 continue
-            confidence = "high"
+            confidence = "high" if ordinary_ratio(name) else "low"
         else:
-            name, q, ordinary = min(admissible, key=lambda a: abs(r[i] - np.log(a[1])))
-            confidence = "medium" if ordinary else "low"
+            name, q, usual = min(admissible, key=lambda a: abs(r[i] - np.log(a[1])))
+            confidence = "medium" if usual else "low"
         split = Split(
             row=row,
             date=day,
