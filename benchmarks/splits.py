@@ -65,10 +65,20 @@ def main() -> None:
             print(f"crash {crash:+.0%} (no split) flagged, {what}: {hits / n:.1%}")
     msft = sample("msft").attrs["weightfit"]["series"]["MSFT"]["splits"]
     acted = [s for s in msft if s["acted_on"]]
-    print(f"MSFT sample (adjusted prices): {len(acted)} acted on, {len(msft)} listed: "
-          + ", ".join(f"{s['date']} {s['ratio']} {s['confidence']}" for s in msft))
-    ratios = [(2, "2:1"), (3, "3:1"), (4, "4:1"), (5, "5:1"), (10, "10:1"), (1 / 10, "1:10"),
-              (1 / 5, "1:5"), (1.5, "3:2")]
+    print(
+        f"MSFT sample (adjusted prices): {len(acted)} acted on, {len(msft)} listed: "
+        + ", ".join(f"{s['date']} {s['ratio']} {s['confidence']}" for s in msft)
+    )
+    ratios = [
+        (2, "2:1"),
+        (3, "3:1"),
+        (4, "4:1"),
+        (5, "5:1"),
+        (10, "10:1"),
+        (1 / 10, "1:10"),
+        (1 / 5, "1:5"),
+        (1.5, "3:2"),
+    ]
     for k, name in ratios:
         for use_volume in (True, False):
             hits = right = listed = 0

@@ -88,6 +88,26 @@ KeepLast = Annotated[
     bool, typer.Option(help="Keep the last row of duplicated timestamps instead of stopping.")
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+Wide = Annotated[bool, typer.Option(help="One series per numeric column, whatever the names.")]
+AdjustSplits = Annotated[
+    bool,
+    typer.Option(
+        "--adjust-splits/--keep-splits",
+        help="Back-adjust prices before suspected unadjusted splits, or score them as they are.",
+    ),
+]
+Session = Annotated[
+    str, typer.Option(help="'all' rows, or only the 'regular' session of --exchange.")
+]
+Exchange = Annotated[
+    str | None, typer.Option(help="Exchange calendar (ISO MIC) for --session, e.g. XNYS.")
+]
+Tz = Annotated[
+    str | None, typer.Option(help="Time zone of naive timestamps, e.g. America/New_York.")
+]
+Sheet = Annotated[
+    str | None, typer.Option(help="The sheet of an Excel/ODS file (name or 0-based).")
+]
 
 
 def _reading(
@@ -100,9 +120,21 @@ def _reading(
     skiprows: int | None,
     date_format: str | None,
     keep_last: bool,
+    wide: bool = False,
+    adjust_splits: bool = True,
+    session: str = "all",
+    exchange: str | None = None,
+    tz: str | None = None,
+    sheet: str | None = None,
 ) -> dict[str, Any]:
     """The reading flags, as ``read_prices`` takes them."""
     return {
+        "wide": wide,
+        "splits": "adjust" if adjust_splits else "keep",
+        "session": session,
+        "exchange": exchange,
+        "tz": tz,
+        "sheet": sheet,
         "price": price,
         "date": date,
         "id": id,
@@ -135,11 +167,33 @@ def inspect(
     date_format: DateFormat = None,
     keep_last: KeepLast = False,
     as_json: Json = False,
+    wide: Wide = False,
+    adjust_splits: AdjustSplits = True,
+    session: Session = "all",
+    exchange: Exchange = None,
+    tz: Tz = None,
+    sheet: Sheet = None,
 ) -> None:
     """Show what was read from price files: per series, rows, dates, frequency, price column."""
     from weightfit.report.console import render_inspect
 
-    options = _reading(price, date, id, sep, decimal, encoding, skiprows, date_format, keep_last)
+    options = _reading(
+        price,
+        date,
+        id,
+        sep,
+        decimal,
+        encoding,
+        skiprows,
+        date_format,
+        keep_last,
+        wide,
+        adjust_splits,
+        session,
+        exchange,
+        tz,
+        sheet,
+    )
     frame = _read(files, options)
     if as_json:
         print(json.dumps(frame.attrs["weightfit"], default=str))
@@ -229,12 +283,34 @@ def fit_command(
     date_format: DateFormat = None,
     keep_last: KeepLast = False,
     as_json: Json = False,
+    wide: Wide = False,
+    adjust_splits: AdjustSplits = True,
+    session: Session = "all",
+    exchange: Exchange = None,
+    tz: Tz = None,
+    sheet: Sheet = None,
 ) -> None:
     """Fit a model, forecast the test part, and say whether it beats the naive baseline."""
     from weightfit.report.console import render_report
     from weightfit.report.files import write_frame
 
-    read = _reading(price, date, id, sep, decimal, encoding, skiprows, date_format, keep_last)
+    read = _reading(
+        price,
+        date,
+        id,
+        sep,
+        decimal,
+        encoding,
+        skiprows,
+        date_format,
+        keep_last,
+        wide,
+        adjust_splits,
+        session,
+        exchange,
+        tz,
+        sheet,
+    )
     settings = {
         "model": model,
         "search": search,

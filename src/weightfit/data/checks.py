@@ -127,7 +127,8 @@ def finish(
                 else "rows not in date order in the file: sorted by date"
             )
         suspected = found.get(s, [])
-        warnings = [_split_warning(sp, splits) for sp in suspected]
+        warnings = [_split_warning(sp, splits) for sp in suspected if sp.acted_on]
+        notes += [_split_warning(sp, splits) for sp in suspected if not sp.acted_on]
         price = rec["price_column"]
         info: dict[str, Any] = {
             "rows": int(rows[s]),
@@ -170,7 +171,7 @@ def _count_gone(gone: pd.DataFrame, by_source: dict[str, dict[str, Any]], note: 
 def _split_warning(sp: splitting.Split, handling: str) -> str:
     what = splitting.describe(sp)
     if not sp.acted_on:
-        return f"{what}; not acted on (a real move of that size looks the same)"
+        return f"{what}; not acted on: a real move of that size looks the same"
     if handling == "adjust":
         return (
             f"{what}; ADJUSTED: prices before {sp.date} multiplied by {sp.factor:.4g} "

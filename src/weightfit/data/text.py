@@ -76,6 +76,12 @@ def _looks_like_data(row: list[str]) -> bool:
     return numeric >= max(1, len(cells) // 2 + len(cells) % 2)
 
 
+def _title(row: list[str]) -> bool:
+    """A line with the data's field count but mostly empty cells and no column name."""
+    cells = [c.strip() for c in row if c.strip()]
+    return len(cells) < max(2, len(row) / 2) and not any(is_known(c) for c in cells)
+
+
 @dataclass
 class Layout:
     sep: str
@@ -122,6 +128,8 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
         )
     for i, row in enumerate(rows):
         if not "".join(row).strip():
+            continue
+        if len(row) == modal and _title(row):  # "Prices of ABC,,,": a spreadsheet's title
             continue
         if len(row) == modal:
             if not _looks_like_data(row):
