@@ -56,7 +56,9 @@ def test_split_on_a_day_that_also_moved_is_found_and_adjusted(tmp_path):
 def test_reverse_split_without_volume(tmp_path):
     _, close = _bars(split_at=30, ratio=0.1, move=-0.05)
     days = pd.bdate_range("2024-01-02", periods=60)
-    text = "Date,Close\n" + "".join(f"{d.date()},{c:.4f}\n" for d, c in zip(days, close))
+    text = "Date,Close\n" + "".join(
+        f"{d.date()},{c:.4f}\n" for d, c in zip(days, close, strict=True)
+    )
     (split,) = read_prices(_write(tmp_path, "r.csv", text)).attrs["weightfit"]["series"]["r"][
         "splits"
     ]
@@ -74,7 +76,7 @@ def test_a_crash_is_not_a_split(tmp_path):
 def test_a_bad_tick_that_reverts_is_not_a_split(tmp_path):
     days = pd.bdate_range("2024-01-02", periods=8)
     prices = [100, 101, 100.5, 50.2, 100.7, 101, 100.8, 101.2]
-    text = "Date,Close\n" + "".join(f"{d.date()},{p}\n" for d, p in zip(days, prices))
+    text = "Date,Close\n" + "".join(f"{d.date()},{p}\n" for d, p in zip(days, prices, strict=True))
     s = read_prices(_write(tmp_path, "t.csv", text)).attrs["weightfit"]["series"]["t"]
     assert s["splits"] == [] and "bad tick" in " ".join(s["notes"])
 
@@ -113,8 +115,9 @@ def test_daily_gaps_are_holidays_not_weekends():
     frame = pd.DataFrame(
         {
             "unique_id": "A",
-            "ds": pd.to_datetime(["2024-12-23", "2024-12-24", "2024-12-26", "2024-12-27"])
-            .append(pd.to_datetime(["2024-12-30"])),
+            "ds": pd.to_datetime(["2024-12-23", "2024-12-24", "2024-12-26", "2024-12-27"]).append(
+                pd.to_datetime(["2024-12-30"])
+            ),
             "y": 1.0,
         }
     )
@@ -138,9 +141,7 @@ def test_regular_session_with_an_exchange_calendar(tmp_path):
 
 
 def test_zoned_timestamps_say_their_zone(tmp_path):
-    text = "time,close\n" + "".join(
-        f"2024-01-02T{h:02d}:00:00Z,{100 + h}\n" for h in range(14, 20)
-    )
+    text = "time,close\n" + "".join(f"2024-01-02T{h:02d}:00:00Z,{100 + h}\n" for h in range(14, 20))
     s = read_prices(_write(tmp_path, "z.csv", text)).attrs["weightfit"]["series"]["z"]
     assert s["time_zone"] == "UTC" and s["time_of_day"] == "14:00..19:00"
 
@@ -167,7 +168,9 @@ def test_ambiguous_dates_refuse_with_a_flag_that_works(tmp_path):
         "AAPL,2024-01-04,2024-01-08,1.7\n"
     )
     path = _write(tmp_path, "amb.csv", text)
-    with pytest.raises(DataError, match=r"cannot tell which column holds the dates \(one of \[1, 2\]\)"):
+    with pytest.raises(
+        DataError, match=r"cannot tell which column holds the dates \(one of \[1, 2\]\)"
+    ):
         read_prices(path)
     frame = read_prices(path, date=1, price=3)  # the flags the message names
     assert frame.y.tolist() == [1.5, 1.6, 1.7]

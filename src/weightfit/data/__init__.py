@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from weightfit.data.read import read_prices
+from weightfit.data.sessions import gap_mask
 
 SAMPLES = {"msft": "msft.csv.gz"}
 
@@ -49,4 +50,4 @@ def tutorial() -> pd.DataFrame:
     return frame
 
 
-__all__ = ["read_prices", "sample", "sample_path", "tutorial"]
+__all__ = ["gap_mask", "read_prices", "sample", "sample_path", "tutorial"]

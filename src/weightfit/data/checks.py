@@ -1,6 +1,7 @@
 """Per-series checks on the long frame: order, duplicates, positive prices, enough rows,
-suspected unadjusted splits (``splits.py``), bar size and sessions (``sessions.py``). Nothing is filled, dropped or reordered
-without being counted in the record. Every check runs on all series at once."""
+suspected unadjusted splits (``splits.py``), bar size and sessions (``sessions.py``).
+Nothing is filled, dropped or reordered without being counted in the record. Every check runs
+on all series at once."""
 
 from __future__ import annotations
 
@@ -91,6 +92,12 @@ def finish(
         raise DataError(
             f"{row['source']}: {unit} {row['line']}: the price {float(row['y'])!r} is not "
             "positive; prices must be > 0 (fix the row, or pick another column with --price)"
+        )
+    if len(frame) == 0:
+        rec = records[0]
+        raise DataError(
+            f"{rec['source']}: no row has both a date and a price (dropped: "
+            f"{rec['dropped'] or 'none'}); check --price and --date"
         )
     rows = np.bincount(codes, minlength=n)
     first_row = np.r_[0, np.cumsum(rows)[:-1]]

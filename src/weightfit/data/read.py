@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob as globbing
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,18 +17,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weightfit.data import parse
+from weightfit.data import content, excel, parse
 from weightfit.data.checks import SPLIT_HANDLING, finish
-from weightfit.data import content, excel
 from weightfit.data.columns import (
     ADJUSTED,
     CLOSE,
     DATE,
-    ID,
-    TIME,
     HIGH,
+    ID,
     LOW,
     OPEN,
+    TIME,
     VOLUME,
     find,
     is_known,
@@ -418,7 +418,7 @@ def _read_text(
         raise DataError(f"{where}: the file has a header but no data rows")
     width = len(header)
     sample = pd.DataFrame([(r + [""] * width)[:width] for r in sample_rows], columns=header)
-    warnings: list[str] = []
+    alerts: list[str] = []
     if layout.header is not None and layout.tickers is None and date is None and price is None:
         names, realigned, date_at = content.realign(header, sample, where)
         if names != header:
@@ -426,7 +426,7 @@ def _read_text(
             sample.columns = header
         if date_at is not None:
             date = date_at
-        warnings += realigned
+        alerts += realigned
     r = roles(
         header,
         sample,
@@ -439,7 +439,7 @@ def _read_text(
     )
     if price is not None and len(r.prices) == 1:
         warning = content.price_warning(header, sample, r.prices[0])
-        warnings += [warning] if warning else []
+        alerts += [warning] if warning else []
     if layout.tickers is not None and r.ids is not None:
         r.ids = [i.strip() or _stem(path) for i in r.ids]
     if decimal is None:
@@ -447,24 +447,15 @@ def _read_text(
     keep = [r.date] + ([r.time] if r.time else []) + ([r.id] if r.id else []) + r.prices
     strings = {c: str for c in keep if c not in r.prices}
     try:
-        table = pd.read_csv(
-            io.BytesIO(raw),
-            encoding=used_encoding,
-            sep=layout.sep,
-            header=None,
-            names=header,
-            skiprows=layout.first_data_line,
-            usecols=None,  # all columns, so that a row with extra fields is an error
-            dtype=strings,
-            keep_default_na=False,
-            na_values={c: NA_TOKENS for c in r.prices},
-            skip_blank_lines=False,
-            decimal=decimal,
-            thousands="." if decimal == "," and layout.sep != "." else None,
-            index_col=False,
-            engine="c",
-            skipinitialspace=True,
-        )
+        with warnings.catch_warnings():
+            # a row with more fields than the header: pandas would drop the extra ones
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = _read_csv(raw, used_encoding, layout, header, strings, r.prices, decimal)
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{where}: a line has more fields than the header's {width}; every row must have "
+            "the header's fields (fix the line, or pass --sep)"
+        ) from None
     except (pd.errors.ParserError, ValueError) as e:
         message = str(e).strip().replace("\n", " ")
         m = re.search(r"line (\d+)", message)
@@ -486,8 +477,38 @@ def _read_text(
         table, r, meta, notes, first_line, "line", date_format, decimal, default_id=_stem(path)
     )
     record["format"] = _format_name(header, layout, r)
-    record["warnings"] += warnings
+    record["warnings"] += alerts
     return frame, record
+
+
+def _read_csv(
+    raw: bytes,
+    encoding: str,
+    layout: Layout,
+    header: list[str],
+    strings: dict[str, Any],
+    prices: list[str],
+    decimal: str,
+) -> pd.DataFrame:
+    """The whole file by pandas' C parser, the role columns other than prices as strings."""
+    return pd.read_csv(
+        io.BytesIO(raw),
+        encoding=encoding,
+        sep=layout.sep,
+        header=None,
+        names=header,
+        skiprows=layout.first_data_line,
+        usecols=None,  # all columns, so that a row with extra fields is an error
+        dtype=strings,
+        keep_default_na=False,
+        na_values={c: NA_TOKENS for c in prices},
+        skip_blank_lines=False,
+        decimal=decimal,
+        thousands="." if decimal == "," and layout.sep != "." else None,
+        index_col=False,
+        engine="c",
+        skipinitialspace=True,
+    )
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -164,7 +164,8 @@ def _session(t: np.ndarray) -> str:
     days = "Mon-Fri" if weekdays == [0, 1, 2, 3, 4] else ",".join(DAYS[w] for w in weekdays)
     if len(weekdays) == 7:
         days = "every day"
-    return f"{first // 60:02d}:{first % 60:02d}..{last // 60:02d}:{last % 60:02d} {days}, {bars} bars a day"
+    hours = f"{first // 60:02d}:{first % 60:02d}..{last // 60:02d}:{last % 60:02d}"
+    return f"{hours} {days}, {bars} bars a day"
 
 
 def filter_session(
@@ -179,7 +180,9 @@ def filter_session(
     try:
         import exchange_calendars as xcals
     except ImportError:  # pragma: no cover - a declared dependency
-        raise DataError("--exchange needs exchange_calendars: pip install exchange_calendars")
+        raise DataError(
+            "--exchange needs exchange_calendars: pip install exchange_calendars"
+        ) from None
     ds = pd.DatetimeIndex(frame["ds"])
     try:
         start = (ds.min() - pd.Timedelta(days=7)).tz_localize(None).normalize()
@@ -203,8 +206,8 @@ def filter_session(
     mode, _ = modal_steps(codes, wall, int(codes.max()) + 1)
     daily = mode[codes] >= DAY
     sessions = cal.sessions
-    opens = cal.opens.loc[sessions].to_numpy().astype("datetime64[ns]").astype(np.int64)
-    closes = cal.closes.loc[sessions].to_numpy().astype("datetime64[ns]").astype(np.int64)
+    opens = pd.DatetimeIndex(cal.opens.loc[sessions]).as_unit("ns").asi8  # UTC ns
+    closes = pd.DatetimeIndex(cal.closes.loc[sessions]).as_unit("ns").asi8
     i = np.searchsorted(opens, t, side="right") - 1
     intraday_ok = (i >= 0) & (t < closes[np.maximum(i, 0)])
     session_days = pd.DatetimeIndex(sessions).tz_localize(None).normalize()

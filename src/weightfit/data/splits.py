@@ -114,7 +114,7 @@ def detect(
     for i in np.flatnonzero(jump):
         code, row = int(codes[i]), int(i + 1)
         day = str(pd.Timestamp(ds.iloc[row]).date())
-        if _reverted(r, same, i):
+        if _reverted(r, same, int(i)):
             notes.setdefault(code, []).append(
                 f"a one-step jump on {day} (ratio {np.exp(r[i]):.4f}) undone next step: a bad "
                 "tick, not a split; check that row"

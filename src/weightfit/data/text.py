@@ -51,10 +51,16 @@ def decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str, list
             return raw.decode(encoding), encoding, notes
         except (UnicodeDecodeError, LookupError) as e:
             raise DataError(f"{where}: cannot decode the file as {encoding} ({e})") from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig", ["a UTF-8 byte-order mark"]
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16", ["UTF-16 text"]
+    try:
+        if raw.startswith(b"\xef\xbb\xbf"):
+            return raw[3:].decode("utf-8"), "utf-8-sig", ["a UTF-8 byte-order mark"]
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return raw.decode("utf-16"), "utf-16", ["UTF-16 text"]
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"{where}: the file starts with a byte-order mark but is not that encoding ({e}); "
+            "pass --encoding"
+        ) from None
     try:
         return raw.decode("utf-8"), "utf-8", notes
     except UnicodeDecodeError:
