@@ -64,7 +64,6 @@ def _check(frame):
         assert part.ds.is_monotonic_increasing and part.ds.is_unique
     for rec in frame.attrs["weightfit"]["sources"]:
         if rec["layout"] != "wide":
-            rows = int((frame.attrs["weightfit"]["series"].keys() != ()) and 0)
             mine = [
                 u
                 for u, s in frame.attrs["weightfit"]["series"].items()
