@@ -4,7 +4,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-quick clean
+.PHONY: install demo test lint bench bench-quick fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: install
 
 bench-quick: install
 	$(PYTHON) benchmarks/run.py --quick
+
+# read_prices on generated and byte-mutated files, for minutes (WF_FUZZ_EXAMPLES=N to change)
+fuzz: install
+	WF_FUZZ_EXAMPLES=$${WF_FUZZ_EXAMPLES:-5000} $(VENV)/bin/pytest tests/test_read_fuzz.py -q
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -22,7 +22,7 @@ CASES = {
         ["no price column among 'Date', 'Open', 'Volume'", "--price NAME"],
     ),
     "ambiguous price": (
-        "Date,bid_px,ask_px\n2024-01-02,1,2\n2024-01-03,1,2\n2024-01-04,1,2\n",
+        "Date,Ticker,bid_px,ask_px\n2024-01-02,A,1,2\n2024-01-03,A,1,2\n2024-01-04,A,1,2\n",
         {},
         ["cannot tell which column is the price among 'bid_px', 'ask_px'", "--price NAME"],
     ),

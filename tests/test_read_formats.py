@@ -458,7 +458,8 @@ def test_suspected_split_is_a_warning(tmp_path):
     text = "Date,Close\n2020-08-27,500.0\n2020-08-28,499.0\n2020-08-31,129.0\n2020-09-01,134.0\n"
     frame = read_prices(write(tmp_path, "s.csv", text))
     (warning,) = frame.attrs["weightfit"]["series"]["s"]["warnings"]
-    assert "2020-08-31" in warning and "0.2585" in warning and "1:4" in warning
+    assert "2020-08-31" in warning and "0.2585" in warning and "4:1" in warning
+    assert "ADJUSTED" in warning and frame.y.tolist() == [125.0, 124.75, 129.0, 134.0]
 
 
 def test_ambiguous_price_columns_are_decided_by_name(tmp_path):

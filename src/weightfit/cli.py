@@ -111,6 +111,17 @@ READING: dict[str, tuple[Any, Any, str, str | None]] = {
         "Keep the last row of duplicated timestamps instead of stopping.",
         "--keep-last",
     ),
+    "wide": (bool, False, "One series per numeric column, whatever the names.", "--wide"),
+    "adjust_splits": (
+        bool,
+        True,
+        "Back-adjust prices before suspected unadjusted splits, or score them as they are.",
+        "--adjust-splits/--keep-splits",
+    ),
+    "session": (str, "all", "'all' rows, or only the 'regular' session of --exchange.", None),
+    "exchange": (str | None, None, "Exchange calendar (ISO MIC) for --session, e.g. XNYS.", None),
+    "tz": (str | None, None, "Time zone of naive timestamps, e.g. America/New_York.", None),
+    "sheet": (str | None, None, "The sheet of an Excel/ODS file (name or 0-based).", None),
 }
 
 
@@ -135,6 +146,7 @@ def reading(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         read = {name: kwargs.pop(name) for name in READING}
         read["duplicates"] = "last" if read.pop("keep_last") else "error"
+        read["splits"] = "adjust" if read.pop("adjust_splits") else "keep"
         return command(*args, read=read, **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=params + extra)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from weightfit.data.read import expand_paths, read_prices
+from weightfit.data.sessions import gap_mask
 from weightfit.errors import ConfigError
 
 SAMPLES = {"msft": "msft.csv.gz"}
@@ -50,4 +51,4 @@ def tutorial() -> pd.DataFrame:
     return frame
 
 
-__all__ = ["expand_paths", "read_prices", "sample", "sample_path", "tutorial"]
+__all__ = ["expand_paths", "gap_mask", "read_prices", "sample", "sample_path", "tutorial"]

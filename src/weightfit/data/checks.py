@@ -1,6 +1,7 @@
 """Per-series checks on the long frame: order, duplicates, positive prices, enough rows,
-suspected unadjusted splits, and the frequency. Nothing is filled, dropped or reordered
-without being counted in the record. Every check runs on all series at once."""
+suspected unadjusted splits (``splits.py``), bar size and sessions (``sessions.py``).
+Nothing is filled, dropped or reordered without being counted in the record. Every check runs
+on all series at once."""
 
 from __future__ import annotations
 
@@ -9,59 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weightfit.data import sessions
+from weightfit.data import splits as splitting
 from weightfit.errors import DataError
 
-SPLITS = (2, 3, 4, 5, 10, 15, 20)
-SPLIT_TOLERANCE = 0.05  # a one-step ratio within 5% of 1/k or k
 MIN_ROWS = 3
-NS = {"s": 10**9, "min": 60 * 10**9, "h": 3600 * 10**9, "day": 86400 * 10**9}
-
-
-def frequency(step_ns: int, weekend_share: float) -> str:
-    """A name for the typical spacing (the most common step): ``1min``, ``1h``, ``daily``..."""
-    if step_ns <= 0:
-        return "unknown"
-    if step_ns < NS["min"]:
-        return f"{step_ns / NS['s']:g}s"
-    if step_ns < NS["h"]:
-        return f"{step_ns / NS['min']:g}min"
-    if step_ns < NS["day"]:
-        return f"{step_ns / NS['h']:g}h"
-    days = step_ns / NS["day"]
-    if days == 1:
-        return "daily (Mon-Fri)" if weekend_share > 0.05 else "daily"
-    if 6 <= days <= 8:
-        return "weekly"
-    if 27 <= days <= 32:
-        return "monthly"
-    if 88 <= days <= 93:
-        return "quarterly"
-    return f"{days:g} days"
-
-
-def _steps(codes: np.ndarray, ds: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per series (sorted rows): the most common step in ns (the smallest on ties, as
-    ``Series.mode``) and the share of 3-day steps (weekends), all series at once."""
-    same = codes[1:] == codes[:-1]
-    step = np.diff(ds)[same]  # int64 ns
-    owner = codes[1:][same]
-    mode = np.zeros(n, dtype=np.int64)
-    weekend = np.zeros(n)
-    if len(step):
-        order = np.lexsort((step, owner))
-        o, s = owner[order], step[order]
-        new = np.r_[True, (o[1:] != o[:-1]) | (s[1:] != s[:-1])]
-        starts = np.flatnonzero(new)
-        counts = np.diff(np.r_[starts, len(s)])
-        run_owner, run_step = o[starts], s[starts]
-        # for each series, the run with the most steps; the first such (smallest) on ties
-        best = np.lexsort((run_step, -counts, run_owner))
-        first = np.r_[True, run_owner[best][1:] != run_owner[best][:-1]]
-        mode[run_owner[best][first]] = run_step[best][first]
-        total = np.bincount(owner, minlength=n)
-        three = np.bincount(owner, weights=step == 3 * NS["day"], minlength=n)
-        weekend = np.divide(three, total, out=np.zeros(n), where=total > 0)
-    return mode, weekend
+SPLIT_HANDLING = ("adjust", "keep")
 
 
 def _ns(ds: pd.Series) -> np.ndarray:
@@ -69,24 +23,23 @@ def _ns(ds: pd.Series) -> np.ndarray:
     return pd.DatetimeIndex(ds).asi8
 
 
-def _split_warnings(y: np.ndarray, ds: pd.Series, codes: np.ndarray) -> dict[int, list[str]]:
-    """Suspected unadjusted splits: a one-step ratio near 1/k or k, per series."""
-    same = codes[1:] == codes[:-1]
-    ratio = y[1:] / y[:-1]
-    out: dict[int, list[str]] = {}
-    for k in SPLITS:
-        for r, name in ((1 / k, f"1:{k}"), (k, f"{k}:1")):
-            for i in np.flatnonzero(same & (np.abs(ratio / r - 1) < SPLIT_TOLERANCE)):
-                day = pd.Timestamp(ds.iloc[i + 1]).date()
-                out.setdefault(int(codes[i]), []).append(
-                    f"suspected unadjusted stock split on {day}: the price moved by a "
-                    f"ratio of {ratio[i]:.4f} (about {name}); use an adjusted price column"
-                )
-    return out
+def finish(
+    frame: pd.DataFrame,
+    records: list[dict[str, Any]],
+    duplicates: str,
+    *,
+    splits: str = "adjust",
+    session: str = "all",
+    exchange: str | None = None,
+    tz: str | None = None,
+) -> pd.DataFrame:
+    """Sort, check and describe each series; the record goes to ``attrs["weightfit"]``.
 
-
-def finish(frame: pd.DataFrame, records: list[dict[str, Any]], duplicates: str) -> pd.DataFrame:
-    """Sort, check and describe each series; the record goes to ``attrs["weightfit"]``."""
+    ``frame``: the long rows with ``unique_id, ds, y, line, source`` and an optional
+    ``volume``. ``splits``: ``"adjust"`` (back-adjust suspected splits) or ``"keep"``;
+    ``session``: ``"all"`` or ``"regular"`` (the rows inside ``exchange``'s sessions, naive
+    timestamps read in ``tz``).
+    """
     by_source = {rec["source"]: rec for rec in records}
     frame = frame.reset_index(drop=True)
     frame["unique_id"] = frame["unique_id"].astype(str)
@@ -120,13 +73,17 @@ def finish(frame: pd.DataFrame, records: list[dict[str, Any]], duplicates: str) 
         keep = np.ones(len(frame), dtype=bool)
         keep[:-1] &= ~same_row  # of equal neighbours, the last in file order (the sort is stable)
         note = "duplicated timestamps (kept the last)"
-        gone = frame.loc[~keep]
-        for (source, uid), count in gone.groupby(["source", "unique_id"]).size().items():
-            rec = by_source[source]
-            rec["dropped"][note] = rec["dropped"].get(note, 0) + int(count)
-            rec["dropped_by_series"].setdefault(str(uid), {})[note] = int(count)
+        _count_gone(frame.loc[~keep], by_source, note)
         frame = frame.loc[keep].reset_index(drop=True)
         codes, ds = codes[keep], ds[keep]
+    exchange_zone = None
+    if session == "regular":
+        if exchange is None:
+            raise DataError("--session regular needs --exchange, e.g. --exchange XNYS")
+        before = frame
+        frame, kept, exchange_zone = sessions.filter_session(frame, exchange, tz)
+        _count_gone(before.loc[~kept], by_source, f"outside the {exchange} regular session")
+        codes, ds = codes[kept], ds[kept]
     y = frame["y"].to_numpy()
     bad = ~(y > 0) | ~np.isfinite(y)
     if bad.any():
@@ -135,6 +92,12 @@ def finish(frame: pd.DataFrame, records: list[dict[str, Any]], duplicates: str) 
         raise DataError(
             f"{row['source']}: {unit} {row['line']}: the price {float(row['y'])!r} is not "
             "positive; prices must be > 0 (fix the row, or pick another column with --price)"
+        )
+    if len(frame) == 0:
+        rec = records[0]
+        raise DataError(
+            f"{rec['source']}: no row has both a date and a price (dropped: "
+            f"{rec['dropped'] or 'none'}); check --price and --date"
         )
     rows = np.bincount(codes, minlength=n)
     first_row = np.r_[0, np.cumsum(rows)[:-1]]
@@ -148,12 +111,13 @@ def finish(frame: pd.DataFrame, records: list[dict[str, Any]], duplicates: str) 
             f"{rec['source']}: series {uniques[s]!r} has {int(rows[s])} rows after cleaning; "
             f"at least {MIN_ROWS} are needed (dropped: {rec['dropped'] or 'none'})"
         )
-    step, weekend = _steps(codes, ds, n)
-    names = {
-        (int(a), float(b)): frequency(int(a), float(b)) for a, b in zip(step, weekend, strict=True)
-    }
-    splits = _split_warnings(y, frame["ds"], codes)
-    zoned = getattr(frame["ds"].dt, "tz", None) is not None
+    volume = frame["volume"].to_numpy(dtype=float) if "volume" in frame else None
+    found, jump_notes = splitting.detect(y, codes, frame["ds"], volume)
+    if splits == "adjust" and found:
+        y = splitting.adjust(y, codes, found)
+        frame["y"] = y
+    bars = sessions.describe(codes, sessions.wall_ns(frame["ds"]), n)
+    zone = getattr(frame["ds"].dt, "tz", None)
     minute = (frame["ds"].dt.hour * 60 + frame["ds"].dt.minute).to_numpy()
     lo = np.minimum.reduceat(minute, first_row) if len(minute) else minute
     hi = np.maximum.reduceat(minute, first_row) if len(minute) else minute
@@ -162,28 +126,37 @@ def finish(frame: pd.DataFrame, records: list[dict[str, Any]], duplicates: str) 
     series: dict[str, dict[str, Any]] = {}
     for s, uid in enumerate(uniques):
         rec = by_source[source[s]]
-        notes = []
+        notes = list(jump_notes.get(s, []))
         if not up[s]:
             notes.append(
                 "newest first in the file: sorted oldest first"
                 if down[s]
                 else "rows not in date order in the file: sorted by date"
             )
-        warnings = splits.get(s, [])
+        suspected = found.get(s, [])
+        warnings = [_split_warning(sp, splits) for sp in suspected if sp.acted_on]
+        notes += [_split_warning(sp, splits) for sp in suspected if not sp.acted_on]
         price = rec["price_column"]
         info: dict[str, Any] = {
             "rows": int(rows[s]),
             "start": start_text[s],
             "end": end_text[s],
-            "frequency": names[(int(step[s]), float(weekend[s]))],
+            "frequency": bars[s]["bar"],
+            "bar_size": bars[s]["bar_size"],
+            "gaps": bars[s]["gaps"],
+            "time_zone": _zone_text(zone, tz, exchange_zone),
             "price_column": price if isinstance(price, str) else _column_of(rec, uid),
             "source": rec["source"],
             "format": rec["format"],
             "dropped": rec["dropped_by_series"].get(uid, {}),
+            "splits": [sp.record() for sp in suspected],
+            "split_handling": splits,
             "notes": notes,
             "warnings": warnings,
         }
-        if zoned or lo[s] or hi[s]:
+        if "session" in bars[s]:
+            info["session"] = bars[s]["session"]
+        if zone is not None or lo[s] or hi[s]:
             info["time_of_day"] = (
                 f"{lo[s] // 60:02d}:{lo[s] % 60:02d}..{hi[s] // 60:02d}:{hi[s] % 60:02d}"
             )
@@ -192,6 +165,36 @@ def finish(frame: pd.DataFrame, records: list[dict[str, Any]], duplicates: str) 
     out = frame[["unique_id", "ds", "y"]].copy()
     out.attrs["weightfit"] = {"sources": records, "series": series}
     return out
+
+
+def _count_gone(gone: pd.DataFrame, by_source: dict[str, dict[str, Any]], note: str) -> None:
+    """Count dropped rows in their file's record, in total and per series."""
+    for (source, uid), count in gone.groupby(["source", "unique_id"]).size().items():
+        rec = by_source[source]
+        rec["dropped"][note] = rec["dropped"].get(note, 0) + int(count)
+        rec["dropped_by_series"].setdefault(str(uid), {})[note] = int(count)
+
+
+def _split_warning(sp: splitting.Split, handling: str) -> str:
+    what = splitting.describe(sp)
+    if not sp.acted_on:
+        return f"{what}; not acted on: a real move of that size looks the same"
+    if handling == "adjust":
+        return (
+            f"{what}; ADJUSTED: prices before {sp.date} multiplied by {sp.factor:.4g} "
+            "(pass --keep-splits to score the prices as they are)"
+        )
+    return f"{what}; kept as is (--keep-splits): forecasts across it are scored"
+
+
+def _zone_text(zone: Any, tz: str | None, exchange_zone: str | None) -> str:
+    if zone is not None:
+        return str(zone)
+    if tz is not None:
+        return f"{tz} (--tz)"
+    if exchange_zone is not None:
+        return f"no zone; {exchange_zone} (the exchange's) assumed"
+    return "no zone; exchange time assumed"
 
 
 def _column_of(rec: dict[str, Any], uid: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob as globbing
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weightfit.data import parse
-from weightfit.data.checks import finish
-from weightfit.data.columns import ADJUSTED, CLOSE, DATE, ID, TIME, find, is_known, normalise
+from weightfit.data import content, excel, parse
+from weightfit.data.checks import SPLIT_HANDLING, finish
+from weightfit.data.columns import (
+    ADJUSTED,
+    CLOSE,
+    DATE,
+    HIGH,
+    ID,
+    LOW,
+    OPEN,
+    TIME,
+    VOLUME,
+    find,
+    is_known,
+    normalise,
+)
 from weightfit.data.text import Layout, decode, read_bytes, sniff, split_rows
 from weightfit.errors import DataError
 
@@ -50,6 +64,7 @@ class Roles:
     id: str | None = None
     ids: list[str] | None = None  # one per price column, for wide files
     notes: list[str] = field(default_factory=list)
+    volume: str | None = None  # the volume column of a one-price layout (split evidence)
 
 
 def read_prices(
@@ -64,6 +79,12 @@ def read_prices(
     skiprows: int | None = None,
     date_format: str | None = None,
     duplicates: str = "error",
+    splits: str = "adjust",
+    session: str = "all",
+    exchange: str | None = None,
+    tz: str | None = None,
+    wide: bool = False,
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Read prices into a long frame ``unique_id, ds, y`` sorted by ``(unique_id, ds)``.
 
@@ -75,6 +96,15 @@ def read_prices(
     ``decimal``, ``encoding``, ``skiprows`` (lines before the header), ``date_format`` (a
     strptime format such as ``"%d/%m/%Y"``), ``duplicates`` (``"error"`` or ``"last"``).
 
+    ``splits``: what to do with suspected unadjusted stock splits (listed, with date, ratio and
+    confidence, in ``attrs["weightfit"]["series"][id]["splits"]``): ``"adjust"`` (default:
+    back-adjust the prices before each, with a warning) or ``"keep"`` (score as they are).
+    ``session``: ``"all"`` (default) or ``"regular"``: keep only rows inside ``exchange``'s
+    regular sessions (an ISO MIC such as ``"XNYS"``, via ``exchange_calendars``), naive
+    timestamps read in ``tz`` (default the exchange's zone). ``wide``: one series per numeric
+    column, whatever the names. ``sheet``: the sheet of an Excel/ODS workbook (name or 0-based
+    position; default the first).
+
     >>> from weightfit.data import sample_path
     >>> frame = read_prices(sample_path("msft"))
     >>> len(frame), frame.attrs["weightfit"]["series"]["msft"]["price_column"]
@@ -84,8 +114,24 @@ def read_prices(
         raise DataError(f"Invalid duplicates: {duplicates!r} (expected 'error' or 'last')")
     if decimal not in (None, ".", ","):
         raise DataError(f"Invalid decimal: {decimal!r} (expected '.' or ',')")
-    flags: dict[str, Any] = {"price": price, "date": date, "id": id, "date_format": date_format}
-    text_flags = {"sep": sep, "decimal": decimal, "encoding": encoding, "skiprows": skiprows}
+    if splits not in SPLIT_HANDLING:
+        raise DataError(f"Invalid splits: {splits!r} (expected one of {SPLIT_HANDLING})")
+    if session not in ("all", "regular"):
+        raise DataError(f"Invalid session: {session!r} (expected 'all' or 'regular')")
+    flags: dict[str, Any] = {
+        "price": price,
+        "date": date,
+        "id": id,
+        "date_format": date_format,
+        "wide": wide,
+    }
+    text_flags = {
+        "sep": sep,
+        "decimal": decimal,
+        "encoding": encoding,
+        "skiprows": skiprows,
+        "sheet": sheet,
+    }
     if isinstance(source, pd.DataFrame):
         parts = [_from_frame(source, "<DataFrame>", None, **flags, decimal=decimal)]
     else:
@@ -103,7 +149,9 @@ def read_prices(
                 )
             owners[uid] = record["source"]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    return finish(frame, records, duplicates)
+    return finish(
+        frame, records, duplicates, splits=splits, session=session, exchange=exchange, tz=tz
+    )
 
 
 def expand_paths(source: Any) -> list[Path]:
@@ -133,12 +181,13 @@ def _readable(p: Path) -> bool:
     name = p.name.lower()
     for ext in (".gz", ".zip"):
         name = name.removesuffix(ext)
-    return p.is_file() and not p.name.startswith(".") and name.endswith(TEXT + PARQUET)
+    readable = TEXT + PARQUET + excel.SUFFIXES
+    return p.is_file() and not p.name.startswith(".") and name.endswith(readable)
 
 
 def _stem(path: Path) -> str:
     name = path.name
-    for ext in (".gz", ".zip", *TEXT, *PARQUET):
+    for ext in (".gz", ".zip", *TEXT, *PARQUET, *excel.SUFFIXES):
         if name.lower().endswith(ext):
             name = name[: -len(ext)]
     return name
@@ -147,6 +196,15 @@ def _stem(path: Path) -> str:
 def _read_file(path: Path, many: bool, **flags: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     name = path.name.lower().removesuffix(".gz").removesuffix(".zip")
     text_flags = {k: flags.pop(k) for k in ("sep", "encoding", "skiprows")}
+    sheet = flags.pop("sheet")
+    book = excel.kind(path)
+    if book is not None:
+        raw, sheet_name = excel.to_csv(path, book, sheet)
+        frame, record = _read_text(
+            path, **flags, sep=",", encoding="utf-8", skiprows=text_flags["skiprows"], raw=raw
+        )
+        record["format"] = f"{book} workbook, sheet {sheet_name!r}: {record['format']}"
+        return frame, record
     if name.endswith(PARQUET):
         try:
             frame = pd.read_parquet(path)
@@ -214,8 +272,12 @@ def roles(
     id: str | None,
     where: str,
     tickers: list[str] | None = None,
+    wide: bool = False,
 ) -> Roles:
-    """Which columns hold the date, the time, the ticker and the price(s)."""
+    """Which columns hold the date, the time, the ticker and the price(s).
+
+    ``wide``: every numeric column (other than the date, time and ticker) is a series.
+    """
     notes: list[str] = []
     if date is not None:
         date_col = _pick(columns, date, "date", where)
@@ -249,20 +311,34 @@ def roles(
             raise DataError(f"{where}: no price among {_list(sorted(fields))}; pass --price NAME")
         cols = [c for c in rest if c.split("|")[0] == want]
         return Roles(date_col, cols, time_col, None, [c.split("|", 1)[1] for c in cols], notes)
+    volume = find(rest, VOLUME)
     if price is not None:
         picked = _pick(columns, price, "price", where)
-        return Roles(date_col, [picked], time_col, id_col, None, notes)
+        return Roles(date_col, [picked], time_col, id_col, None, notes, volume)
+    if wide:
+        numeric = [c for c in rest if c in sample and _numeric(sample[c])]
+        if id_col is not None or not numeric:
+            what = f"the ticker column {id_col!r}" if id_col else "no numeric column"
+            raise DataError(f"{where}: --wide: {what}; a wide file has a date and price columns")
+        notes.append(f"wide layout (--wide): one series per numeric column ({len(numeric)})")
+        return Roles(date_col, numeric, time_col, None, list(numeric), notes)
     for vocabulary in (ADJUSTED, CLOSE):
         found = find(rest, vocabulary)
         if found is not None:
-            return Roles(date_col, [found], time_col, id_col, None, notes)
+            return Roles(date_col, [found], time_col, id_col, None, notes, volume)
     unknown = [c for c in rest if not is_known(c) and normalise(c) != ""]
     numeric = [c for c in unknown if c in sample and _numeric(sample[c])]
     if len(numeric) == 1:
         notes.append(f"price column {numeric[0]!r}: the only numeric column")
-        return Roles(date_col, numeric, time_col, id_col, None, notes)
-    if len(numeric) >= 2 and id_col is None and all(_TICKER.match(c) for c in numeric):
-        notes.append(f"wide layout: one price column per ticker ({len(numeric)} tickers)")
+        return Roles(date_col, numeric, time_col, id_col, None, notes, volume)
+    if len(numeric) >= 2 and id_col is None:
+        if all(_TICKER.match(c) for c in numeric):
+            notes.append(f"wide layout: one price column per ticker ({len(numeric)} tickers)")
+        else:
+            notes.append(
+                f"wide layout: {len(numeric)} numeric columns and no price column by name, read "
+                f"as one series each ({_list(numeric)}); pass --price NAME to pick one"
+            )
         return Roles(date_col, numeric, time_col, None, list(numeric), notes)
     if numeric:
         raise DataError(
@@ -273,6 +349,7 @@ def roles(
 
 
 def _format_name(columns: list[str], layout: Layout | None, r: Roles) -> str:
+    """A vendor's name only where the layout identifies it; else the layout, described."""
     names = {normalise(c) for c in columns}
     raw = " ".join(columns).lower()
     if layout is not None and layout.tickers is not None:
@@ -281,25 +358,29 @@ def _format_name(columns: list[str], layout: Layout | None, r: Roles) -> str:
         return "Binance klines" if r.date == "open_time" else "headerless bars"
     if "<ticker>" in raw or "<date>" in raw:
         return "Stooq bulk text"
-    if "adj close" in names and "date" in names:
-        return "Yahoo Finance"
     if "close/last" in names:
         return "Nasdaq.com"
     if "change %" in names and "price" in names:
         return "Investing.com"
     if any(re.match(r"^\d\. ", c.strip()) for c in columns):
         return "Alpha Vantage (JSON-style headers)"
-    if "timestamp" in names and "close" in names:
-        return "Alpha Vantage"
-    if {"date", "open", "high", "low", "close", "volume"} <= names:
-        return "Stooq daily" if "openint" in names or len(names) == 6 else "OHLCV"
-    if names & {"datum", "schlusskurs", "eröffnung", "fecha", "cierre", "clôture"}:
-        return "European export"
+    case = "lower-case " if all(c == c.lower() for c in columns) else ""
+    ohlc = {find(columns, v) for v in (OPEN, HIGH, LOW, CLOSE)}
+    if None not in ohlc:
+        what = "OHLCV" if find(columns, VOLUME) else "OHLC"
+        extras = []
+        if "adj close" in names:
+            extras.append("an Adj Close column")
+        if "openint" in names:
+            extras.append("an OpenInt column")
+        date_name = normalise(r.date)
+        extras.append(f"a {date_name!r} column" if date_name != "date" else "a date column")
+        return f"{case}{what} with " + " and ".join(extras)
     if r.id is not None:
         return "long (one row per ticker and date)"
     if r.ids is not None:
-        return "wide (one column per ticker)"
-    return "generic"
+        return "wide (one column per series)"
+    return "a date and a price column"
 
 
 def _read_text(
@@ -313,9 +394,12 @@ def _read_text(
     sep: str | None,
     encoding: str | None,
     skiprows: int | None,
+    wide: bool = False,
+    raw: bytes | None = None,
+    where: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    where = str(path)
-    raw = read_bytes(path)
+    where = where or str(path)
+    raw = read_bytes(path) if raw is None else raw
     text, used_encoding, notes = decode(raw, encoding, where)
     if not text.strip():
         raise DataError(f"{where}: the file is empty; nothing to read")
@@ -336,6 +420,15 @@ def _read_text(
         raise DataError(f"{where}: the file has a header but no data rows")
     width = len(header)
     sample = pd.DataFrame([(r + [""] * width)[:width] for r in sample_rows], columns=header)
+    alerts: list[str] = []
+    if layout.header is not None and layout.tickers is None and date is None and price is None:
+        names, realigned, date_at = content.realign(header, sample, where)
+        if names != header:
+            header = _unique(names)
+            sample.columns = header
+        if date_at is not None:
+            date = date_at
+        alerts += realigned
     r = roles(
         header,
         sample,
@@ -344,7 +437,11 @@ def _read_text(
         id=id,
         where=where,
         tickers=[""] if layout.tickers is not None else None,
+        wide=wide,
     )
+    if price is not None and len(r.prices) == 1:
+        warning = content.price_warning(header, sample, r.prices[0])
+        alerts += [warning] if warning else []
     if layout.tickers is not None and r.ids is not None:
         r.ids = [i.strip() or _stem(path) for i in r.ids]
     if decimal is None:
@@ -352,24 +449,15 @@ def _read_text(
     keep = [r.date] + ([r.time] if r.time else []) + ([r.id] if r.id else []) + r.prices
     strings = {c: str for c in keep if c not in r.prices}
     try:
-        table = pd.read_csv(
-            io.BytesIO(raw),
-            encoding=used_encoding,
-            sep=layout.sep,
-            header=None,
-            names=header,
-            skiprows=layout.first_data_line,
-            usecols=None,  # all columns, so that a row with extra fields is an error
-            dtype=strings,
-            keep_default_na=False,
-            na_values={c: NA_TOKENS for c in r.prices},
-            skip_blank_lines=False,
-            decimal=decimal,
-            thousands="." if decimal == "," and layout.sep != "." else None,
-            index_col=False,
-            engine="c",
-            skipinitialspace=True,
-        )
+        with warnings.catch_warnings():
+            # a row with more fields than the header: pandas would drop the extra ones
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = _read_csv(raw, used_encoding, layout, header, strings, r.prices, decimal)
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{where}: a line has more fields than the header's {width}; every row must have "
+            "the header's fields (fix the line, or pass --sep)"
+        ) from None
     except (pd.errors.ParserError, ValueError) as e:
         message = str(e).strip().replace("\n", " ")
         m = re.search(r"line (\d+)", message)
@@ -391,7 +479,38 @@ def _read_text(
         table, r, meta, notes, first_line, "line", date_format, decimal, default_id=_stem(path)
     )
     record["format"] = _format_name(header, layout, r)
+    record["warnings"] += alerts
     return frame, record
+
+
+def _read_csv(
+    raw: bytes,
+    encoding: str,
+    layout: Layout,
+    header: list[str],
+    strings: dict[str, Any],
+    prices: list[str],
+    decimal: str,
+) -> pd.DataFrame:
+    """The whole file by pandas' C parser, the role columns other than prices as strings."""
+    return pd.read_csv(
+        io.BytesIO(raw),
+        encoding=encoding,
+        sep=layout.sep,
+        header=None,
+        names=header,
+        skiprows=layout.first_data_line,
+        usecols=None,  # all columns, so that a row with extra fields is an error
+        dtype=strings,
+        keep_default_na=False,
+        na_values={c: NA_TOKENS for c in prices},
+        skip_blank_lines=False,
+        decimal=decimal,
+        thousands="." if decimal == "," and layout.sep != "." else None,
+        index_col=False,
+        engine="c",
+        skipinitialspace=True,
+    )
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -418,6 +537,7 @@ def _from_frame(
     id: Any,
     date_format: str | None,
     decimal: str | None,
+    wide: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     df = frame.copy()
     tickers = None
@@ -433,7 +553,16 @@ def _from_frame(
     columns = list(df.columns)
     if df.empty:
         raise DataError(f"{where}: the frame has no rows")
-    r = roles(columns, df.head(200), price=price, date=date, id=id, where=where, tickers=tickers)
+    r = roles(
+        columns,
+        df.head(200),
+        price=price,
+        date=date,
+        id=id,
+        where=where,
+        tickers=tickers,
+        wide=wide,
+    )
     meta = {"source": where, "format": "DataFrame", "columns": columns}
     record_frame, record = _assemble(
         df, r, meta, [], 0, "row", date_format, decimal or ".", default_id=default_id or "series"
@@ -489,6 +618,8 @@ def _assemble(
             {"unique_id": unique_id.to_numpy(), "ds": ds.to_numpy(), "y": y.to_numpy()}
         )
         part["line"] = line
+        if r.volume is not None and len(r.prices) == 1:
+            part["volume"] = _volume(table[r.volume], decimal, at)
         bad = missing.to_numpy() | no_date
         if bad.any():
             key = "missing price" if not no_date.any() else "missing price or date"
@@ -514,6 +645,15 @@ def _assemble(
         "warnings": [],
     }
     return frame, record
+
+
+def _volume(values: pd.Series, decimal: str, at: parse.Where) -> np.ndarray:
+    """The volume as floats, NaN where unreadable: only evidence for split checks."""
+    try:
+        volume, _ = parse.parse_numbers(values, decimal, "volume", at)
+    except DataError:
+        return np.full(len(values), np.nan)
+    return volume.to_numpy(dtype=float)
 
 
 def _price_names(columns: list[str]) -> str | list[str]:

@@ -51,10 +51,16 @@ def decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str, list
             return raw.decode(encoding), encoding, notes
         except (UnicodeDecodeError, LookupError) as e:
             raise DataError(f"{where}: cannot decode the file as {encoding} ({e})") from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig", ["a UTF-8 byte-order mark"]
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16", ["UTF-16 text"]
+    try:
+        if raw.startswith(b"\xef\xbb\xbf"):
+            return raw[3:].decode("utf-8"), "utf-8-sig", ["a UTF-8 byte-order mark"]
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return raw.decode("utf-16"), "utf-16", ["UTF-16 text"]
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"{where}: the file starts with a byte-order mark but is not that encoding ({e}); "
+            "pass --encoding"
+        ) from None
     try:
         return raw.decode("utf-8"), "utf-8", notes
     except UnicodeDecodeError:
@@ -74,6 +80,12 @@ def _looks_like_data(row: list[str]) -> bool:
         return False
     numeric = sum(1 for c in cells if any(ch.isdigit() for ch in c) and len(c) < 40)
     return numeric >= max(1, len(cells) // 2 + len(cells) % 2)
+
+
+def _title(row: list[str]) -> bool:
+    """A line with the data's field count but mostly empty cells and no column name."""
+    cells = [c.strip() for c in row if c.strip()]
+    return len(cells) < max(2, len(row) / 2) and not any(is_known(c) for c in cells)
 
 
 @dataclass
@@ -122,6 +134,8 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
         )
     for i, row in enumerate(rows):
         if not "".join(row).strip():
+            continue
+        if len(row) == modal and _title(row):  # "Prices of ABC,,,": a spreadsheet's title
             continue
         if len(row) == modal:
             if not _looks_like_data(row):

@@ -167,9 +167,15 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
         console.print(f"[bold]{_shown(src['source'])}[/]: " + "; ".join(bits), highlight=False)
         for note in src["notes"]:
             console.print(f"  note: {note}", highlight=False)
-        for uid, s in meta["series"].items():
+        for rank, (uid, s) in enumerate(meta["series"].items()):
             if s["source"] != src["source"]:
                 continue
+            time = [s.get("bar_size"), s.get("session"), s.get("time_zone")]
+            time = time if rank < ROWS else []  # beyond the table's rows, --json has them
+            if s.get("time_of_day") and not s.get("session"):
+                time.append(f"times of day {s['time_of_day']}")
+            if any(time):
+                console.print(f"  {uid}: " + "; ".join(t for t in time if t), highlight=False)
             for note in s["notes"]:
                 console.print(f"  note: {uid}: {note}", highlight=False)
         for warning in src["warnings"]:

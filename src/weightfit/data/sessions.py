@@ -1,0 +1,216 @@
+"""Bars and sessions: each series' bar size, its trading session, and the steps that are gaps.
+
+The bar size is the most common step. A step is *regular* when it is one bar within a session:
+for intraday bars exactly the bar size; for daily bars the next day (the next weekday when the
+series never trades on weekends); for weekly and longer bars at most 1.5 bars. Every other step
+(overnight, weekend, holiday, missing bars) is a gap, so a forecast across it is not a one-bar
+forecast. ``filter_session`` keeps the rows inside an exchange's regular session
+(``exchange_calendars``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weightfit.errors import DataError
+
+DAY = 86400 * 10**9
+NS = {"s": 10**9, "min": 60 * 10**9, "h": 3600 * 10**9, "day": DAY}
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def frequency(step_ns: int, weekend_share: float) -> str:
+    """A name for the typical spacing (the most common step): ``1min``, ``1h``, ``daily``..."""
+    if step_ns <= 0:
+        return "unknown"
+    if step_ns < NS["min"]:
+        return f"{step_ns / NS['s']:g}s"
+    if step_ns < NS["h"]:
+        return f"{step_ns / NS['min']:g}min"
+    if step_ns < NS["day"]:
+        return f"{step_ns / NS['h']:g}h"
+    days = step_ns / NS["day"]
+    if days == 1:
+        return "daily (Mon-Fri)" if weekend_share > 0.05 else "daily"
+    if 6 <= days <= 8:
+        return "weekly"
+    if 27 <= days <= 32:
+        return "monthly"
+    if 88 <= days <= 93:
+        return "quarterly"
+    return f"{days:g} days"
+
+
+def modal_steps(codes: np.ndarray, ds: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per series (sorted rows): the most common step in ns (the smallest on ties, as
+    ``Series.mode``) and the share of 3-day steps (weekends), all series at once."""
+    same = codes[1:] == codes[:-1]
+    step = np.diff(ds)[same]  # int64 ns
+    owner = codes[1:][same]
+    mode = np.zeros(n, dtype=np.int64)
+    weekend = np.zeros(n)
+    if len(step):
+        order = np.lexsort((step, owner))
+        o, s = owner[order], step[order]
+        new = np.r_[True, (o[1:] != o[:-1]) | (s[1:] != s[:-1])]
+        starts = np.flatnonzero(new)
+        counts = np.diff(np.r_[starts, len(s)])
+        run_owner, run_step = o[starts], s[starts]
+        # for each series, the run with the most steps; the first such (smallest) on ties
+        best = np.lexsort((run_step, -counts, run_owner))
+        first = np.r_[True, run_owner[best][1:] != run_owner[best][:-1]]
+        mode[run_owner[best][first]] = run_step[best][first]
+        total = np.bincount(owner, minlength=n)
+        three = np.bincount(owner, weights=step == 3 * DAY, minlength=n)
+        weekend = np.divide(three, total, out=np.zeros(n), where=total > 0)
+    return mode, weekend
+
+
+def wall_ns(ds: pd.Series) -> np.ndarray:
+    """Wall-clock time as int64 ns: local time for zoned timestamps, as read for naive ones."""
+    values = pd.DatetimeIndex(ds)
+    if values.tz is not None:
+        values = values.tz_localize(None)
+    return values.asi8
+
+
+def _codes(frame: pd.DataFrame) -> np.ndarray:
+    uid = frame["unique_id"].to_numpy()
+    return np.cumsum(np.r_[True, uid[1:] != uid[:-1]]) - 1
+
+
+def regular_steps(codes: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(T,) bool: the step from the previous row of the same series is one regular bar.
+    The first row of each series has no step: False. ``t``: wall-clock ns, sorted per series."""
+    n = int(codes.max()) + 1 if len(codes) else 0
+    out = np.zeros(len(t), dtype=bool)
+    if len(t) < 2:
+        return out
+    mode, _ = modal_steps(codes, t, n)
+    same = codes[1:] == codes[:-1]
+    step = np.diff(t)
+    bar = mode[codes[1:]]
+    day = t // DAY  # days since 1970-01-01 (a Thursday)
+    weekday = (day + 3) % 7
+    trades_weekends = np.bincount(codes, weights=weekday >= 5, minlength=n) > 0
+    daily = bar == DAY
+    weekday_only = daily & ~trades_weekends[codes[1:]]
+    dates = day.astype("datetime64[D]")
+    next_weekday = np.busday_count(dates[:-1], dates[1:]) == 1
+    ok = np.where(bar < DAY, step == bar, step <= 1.5 * bar)
+    ok = np.where(weekday_only, next_weekday & (step % DAY == 0), ok)
+    out[1:] = same & ok & (bar > 0)
+    return out
+
+
+def gap_mask(frame: pd.DataFrame) -> np.ndarray:
+    """(T,) bool per row of a long frame sorted by ``(unique_id, ds)``: True where the step from
+    the previous row of the same series is not one regular bar within a session (overnight,
+    weekend, holiday, missing bars), and on each series' first row (no previous row).
+
+    A forecast whose target row is True is not a next-bar forecast.
+
+    >>> f = pd.DataFrame({"unique_id": "A", "y": 1.0, "ds": pd.to_datetime(
+    ...     ["2024-01-05 15:58", "2024-01-05 15:59", "2024-01-08 09:30", "2024-01-08 09:31"])})
+    >>> gap_mask(f).tolist()
+    [True, False, True, False]
+    """
+    if len(frame) == 0:
+        return np.zeros(0, dtype=bool)
+    return ~regular_steps(_codes(frame), wall_ns(frame["ds"]))
+
+
+def describe(codes: np.ndarray, t: np.ndarray, n: int) -> list[dict[str, Any]]:
+    """Per series: the bar size and its gaps as text, and for intraday bars the session
+    (time of day of the first and last bar, the days traded, bars a day)."""
+    mode, weekend = modal_steps(codes, t, n)
+    regular = regular_steps(codes, t)
+    rows = np.bincount(codes, minlength=n)
+    irregular = rows - 1 - np.bincount(codes, weights=regular, minlength=n).astype(int)
+    frame = pd.DataFrame({"code": codes, "t": t})
+    out = []
+    for s in range(n):
+        name = frequency(int(mode[s]), float(weekend[s]))
+        steps = int(rows[s] - 1)
+        gaps = int(irregular[s])
+        info: dict[str, Any] = {"bar": name, "steps": steps, "gaps": gaps}
+        if gaps == 0:
+            info["bar_size"] = f"{name}, every step one bar"
+        elif mode[s] < DAY:
+            info["bar_size"] = f"{name}, {gaps:,} of {steps:,} steps longer: gaps"
+        else:
+            info["bar_size"] = (
+                f"{name}, {gaps:,} of {steps:,} steps skip bars: holidays or missing days"
+            )
+        if 0 < mode[s] < DAY:
+            info["session"] = _session(frame.loc[frame["code"] == s, "t"].to_numpy())
+        out.append(info)
+    return out
+
+
+def _session(t: np.ndarray) -> str:
+    """``"09:30..15:59 Mon-Fri, 390 bars a day"`` from one series' wall-clock times."""
+    day = t // DAY
+    minute = (t % DAY) // NS["min"]
+    starts = np.r_[True, day[1:] != day[:-1]]
+    ends = np.r_[day[1:] != day[:-1], True]
+    first = int(pd.Series(minute[starts]).mode().iloc[0])
+    last = int(pd.Series(minute[ends]).mode().iloc[0])
+    bars = int(pd.Series(np.diff(np.r_[np.flatnonzero(starts), len(t)])).mode().iloc[0])
+    weekdays = sorted({int(w) for w in (day[starts] + 3) % 7})
+    days = "Mon-Fri" if weekdays == [0, 1, 2, 3, 4] else ",".join(DAYS[w] for w in weekdays)
+    if len(weekdays) == 7:
+        days = "every day"
+    hours = f"{first // 60:02d}:{first % 60:02d}..{last // 60:02d}:{last % 60:02d}"
+    return f"{hours} {days}, {bars} bars a day"
+
+
+def filter_session(
+    frame: pd.DataFrame, exchange: str, tz: str | None
+) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """Keep the rows inside ``exchange``'s regular sessions (``exchange_calendars``).
+
+    Naive timestamps are read in ``tz`` (default: the exchange's own zone). Intraday rows are
+    kept when a session is open at the bar's time (open <= t < close); daily rows when their
+    date is a session. Returns the kept frame, the (T,) kept mask and the zone used.
+    """
+    try:
+        import exchange_calendars as xcals
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise DataError(
+            "--exchange needs exchange_calendars: pip install exchange_calendars"
+        ) from None
+    ds = pd.DatetimeIndex(frame["ds"])
+    try:
+        start = (ds.min() - pd.Timedelta(days=7)).tz_localize(None).normalize()
+        end = (ds.max() + pd.Timedelta(days=7)).tz_localize(None).normalize()
+        cal = xcals.get_calendar(exchange, start=start, end=end)
+    except xcals.errors.InvalidCalendarName:
+        raise DataError(
+            f"--exchange {exchange!r}: no such exchange calendar; use an ISO MIC such as XNYS, "
+            "XLON, XETR, XTKS"
+        ) from None
+    except ValueError as e:
+        raise DataError(f"--exchange {exchange}: {e}") from None
+    zone = tz or str(cal.tz)
+    try:
+        local = ds.tz_localize(zone) if ds.tz is None else ds
+    except Exception as e:  # unknown zone names, ambiguous summer-time hours
+        raise DataError(f"--tz {zone!r}: cannot place the timestamps in this zone ({e})") from None
+    t = local.tz_convert("UTC").asi8
+    wall = wall_ns(frame["ds"])
+    codes = _codes(frame)
+    mode, _ = modal_steps(codes, wall, int(codes.max()) + 1)
+    daily = mode[codes] >= DAY
+    sessions = cal.sessions
+    opens = pd.DatetimeIndex(cal.opens.loc[sessions]).as_unit("ns").asi8  # UTC ns
+    closes = pd.DatetimeIndex(cal.closes.loc[sessions]).as_unit("ns").asi8
+    i = np.searchsorted(opens, t, side="right") - 1
+    intraday_ok = (i >= 0) & (t < closes[np.maximum(i, 0)])
+    session_days = pd.DatetimeIndex(sessions).tz_localize(None).normalize()
+    day_ok = pd.DatetimeIndex(wall.astype("datetime64[ns]")).normalize().isin(session_days)
+    keep = np.where(daily, day_ok, intraday_ok)
+    return frame.loc[keep].reset_index(drop=True), keep, zone

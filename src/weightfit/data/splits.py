@@ -1,0 +1,198 @@
+"""Unadjusted stock splits: find them in a price series, and back-adjust or keep them.
+
+A split multiplies the price by ``1/k`` (a ``k:1`` split) or by ``k`` (a ``1:k`` reverse split)
+overnight, on top of whatever the stock did that day. A one-step log move ``r`` is judged against
+the series' own ordinary moves: the robust volatility ``sigma = median(|r|) / 0.6745`` (the
+median absolute log return, scaled to a normal SD). A move is a candidate when it is at least
+``JUMP_SDS`` robust SDs and ``MIN_MOVE`` in size; the split ratios ``q`` whose residual
+``r - log q`` stays within ``RESIDUAL`` (a day's own move of up to about +-20%) are admissible.
+Evidence, best first:
+
+* volume: a split multiplies the share count, so the volume after the split is about ``k`` times
+  the volume before (median of ``VOLUME_WINDOW`` rows each side); the admissible ratio the
+  volume agrees with is taken (``high`` confidence), and a volume that did not move like a split
+  clears the jump (a real move, noted);
+* no reversal: a move undone by the next step is a bad tick, not a split;
+* without volume, an ordinary ratio (``2:1`` ... ``20:1``, ``1:2`` ... ``1:20``) is ``medium``;
+* a ``3:2``-like ratio is always ``low`` and only warned about: a -33% day looks the same, and a
+  crash lifts the volume about as much (MSFT on 1987-10-19 fell 30% on 1.4 times the volume).
+
+Splits of ``medium`` or ``high`` confidence are acted on (adjusted or excluded); ``low`` ones are
+reported only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+FORWARD = (2, 3, 4, 5, 8, 10, 15, 20)  # k:1 splits and 1:k reverse splits
+ODD = ((3, 2), (2, 3), (5, 4), (4, 5), (5, 2), (2, 5))  # 3:2 etc: told apart only by volume
+JUMP_SDS = 8.0
+MIN_MOVE = float(np.log(1.3))  # a smaller move is never read as a split
+RESIDUAL = float(np.log(1.25))  # the day's own move allowed on top of the split
+VOLUME_AGREES = float(np.log(1.8))  # volume ratio within this factor of k: confirmed
+VOLUME_WINDOW = 20
+SIGMA_FLOOR = 1e-3  # a series that barely moves: 0.1% a step
+
+
+def _ratios() -> list[tuple[str, float, bool]]:
+    """``(name, price ratio new/old, ordinary)`` for every split ratio considered."""
+    out = [(f"{k}:1", 1 / k, True) for k in FORWARD] + [(f"1:{k}", float(k), True) for k in FORWARD]
+    out += [(f"{a}:{b}", b / a, False) for a, b in ODD]
+    return out
+
+
+RATIOS = _ratios()
+
+
+def ordinary_ratio(name: str) -> bool:
+    """``k:1`` or ``1:k``: the ratios acted on (a 3:2 split and a -33% day look alike, and a
+    crash lifts the volume by about as much as a 3:2 split does: 1987-10-19 in the sample)."""
+    return any(n == name for n, _, ok in RATIOS if ok)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A suspected split: ``row`` is the first row (of the sorted frame) after it."""
+
+    row: int
+    date: str
+    ratio: str  # "5:1": five new shares for one; "1:10": a reverse split
+    factor: float  # the price ratio the split alone causes (new / old): 0.2 for 5:1
+    observed: float  # the price ratio seen (the split and the day's own move)
+    move_sds: float  # the jump in robust SDs
+    volume_ratio: float | None  # volume after / before, where there is volume
+    confidence: str  # "high" (volume agrees), "medium" (ordinary ratio), "low" (3:2-like)
+
+    @property
+    def acted_on(self) -> bool:
+        return self.confidence in ("high", "medium")
+
+    def record(self) -> dict[str, object]:
+        """The split as the read record lists it (JSON-ready)."""
+        out = asdict(self)
+        out["acted_on"] = self.acted_on
+        return out
+
+
+def robust_sigma(r: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+    """Per series, ``median(|r|) / 0.6745`` of its log returns (``r`` and ``codes`` aligned).
+
+    >>> robust_sigma(np.array([0.01, -0.01, 0.02]), np.array([0, 0, 0]), 1).round(4)
+    array([0.0148])
+    """
+    med = pd.Series(np.abs(r)).groupby(codes).median().reindex(range(n)).to_numpy()
+    return np.maximum(np.nan_to_num(med, nan=0.0) / 0.6745, SIGMA_FLOOR)
+
+
+def detect(
+    y: np.ndarray,
+    codes: np.ndarray,
+    ds: pd.Series,
+    volume: np.ndarray | None = None,
+) -> tuple[dict[int, list[Split]], dict[int, list[str]]]:
+    """Suspected splits per series code, and notes on jumps cleared by volume or reversal.
+
+    ``y``: (T,) positive prices sorted by ``(codes, ds)``; ``codes``: (T,) series codes 0..S-1;
+    ``volume``: (T,) volumes or ``None`` (NaN where missing).
+
+    >>> y = np.array([100.0, 101, 99, 100, 20.5, 20.2, 20.4, 20.1])
+    >>> found, _ = detect(y, np.zeros(8, int), pd.Series(pd.date_range("2024-01-01", periods=8)))
+    >>> [(s.date, s.ratio, s.confidence) for s in found[0]]
+    [('2024-01-05', '5:1', 'medium')]
+    """
+    n = int(codes.max()) + 1 if len(codes) else 0
+    same = codes[1:] == codes[:-1]
+    r = np.log(y[1:] / y[:-1])  # r[i]: row i -> i + 1
+    sigma = robust_sigma(r[same], codes[1:][same], n)
+    jump = same & (np.abs(r) >= MIN_MOVE) & (np.abs(r) >= JUMP_SDS * sigma[codes[1:]])
+    found: dict[int, list[Split]] = {}
+    notes: dict[int, list[str]] = {}
+    for i in np.flatnonzero(jump):
+        code, row = int(codes[i]), int(i + 1)
+        day = str(pd.Timestamp(ds.iloc[row]).date())
+        if _reverted(r, same, int(i)):
+            notes.setdefault(code, []).append(
+                f"a one-step jump on {day} (ratio {np.exp(r[i]):.4f}) undone next step: a bad "
+                "tick, not a split; check that row"
+            )
+            continue
+        admissible = [(nm, q, ok) for nm, q, ok in RATIOS if abs(r[i] - np.log(q)) <= RESIDUAL]
+        if not admissible:
+            continue
+        ordinary = [a for a in admissible if a[2]]
+        admissible = ordinary or admissible  # a 2:1 split on a +20% day, not a 3:2 on -10%
+        vol = _volume_ratio(volume, codes, row) if volume is not None else None
+        if vol is not None:
+            name, q, _ = min(admissible, key=lambda a: abs(np.log(vol) + np.log(a[1])))
+            if abs(np.log(vol) + np.log(q)) > VOLUME_AGREES:
+                notes.setdefault(code, []).append(
+                    f"a jump of {np.exp(r[i]):.4f} on {day} looks like a split, but the volume "
+                    f"moved by {vol:.2f}, not about {1 / q:.3g}: read as a real move"
+                )
+                continue
+            confidence = "high" if ordinary_ratio(name) else "low"
+        else:
+            name, q, usual = min(admissible, key=lambda a: abs(r[i] - np.log(a[1])))
+            confidence = "medium" if usual else "low"
+        split = Split(
+            row=row,
+            date=day,
+            ratio=name,
+            factor=float(q),
+            observed=float(np.exp(r[i])),
+            move_sds=float(abs(r[i]) / sigma[code]),
+            volume_ratio=None if vol is None else float(vol),
+            confidence=confidence,
+        )
+        found.setdefault(code, []).append(split)
+    return found, notes
+
+
+def _reverted(r: np.ndarray, same: np.ndarray, i: int) -> bool:
+    """The jump ``r[i]`` undone (within half its size) by the step after it or before it."""
+    for j in (i + 1, i - 1):
+        if 0 <= j < len(r) and same[j] and abs(r[i] + r[j]) < 0.5 * abs(r[i]):
+            return True
+    return False
+
+
+def _volume_ratio(volume: np.ndarray, codes: np.ndarray, row: int) -> float | None:
+    """Median volume of the ``VOLUME_WINDOW`` rows from ``row`` over that of the rows before."""
+    code = codes[row]
+    lo = max(row - VOLUME_WINDOW, 0)
+    hi = min(row + VOLUME_WINDOW, len(volume))
+    before = volume[lo:row][codes[lo:row] == code]
+    after = volume[row:hi][codes[row:hi] == code]
+    before, after = before[before > 0], after[after > 0]  # NaN compares False: dropped too
+    if len(before) < 2 or len(after) < 2:
+        return None
+    return float(np.median(after) / np.median(before))
+
+
+def adjust(y: np.ndarray, codes: np.ndarray, splits: dict[int, list[Split]]) -> np.ndarray:
+    """Prices back-adjusted for the acted-on splits: every price before a split times its factor.
+
+    >>> adjust(np.array([100.0, 20.0, 21.0]), np.zeros(3, int),
+    ...        {0: [Split(1, "d", "5:1", 0.2, 0.2, 50.0, None, "medium")]})
+    array([20., 20., 21.])
+    """
+    out = y.astype(float).copy()
+    for code, found in splits.items():
+        start = int(np.searchsorted(codes, code, side="left"))
+        for s in found:
+            if s.acted_on:
+                out[start : s.row] *= s.factor
+    return out
+
+
+def describe(s: Split) -> str:
+    """A warning line for one suspected split."""
+    volume = f", volume x{s.volume_ratio:.2f}" if s.volume_ratio is not None else ""
+    return (
+        f"suspected unadjusted {s.ratio} stock split on {s.date}: the price moved by a ratio of "
+        f"{s.observed:.4f} ({s.move_sds:.0f} robust SDs{volume}; {s.confidence} confidence)"
+    )
