@@ -58,7 +58,7 @@ class Fitted:
         self.model = get_model(model)
         self.search, self.loss, self.max_evaluations = search, loss, max_evaluations
         self.name = _model_name(self.model)
-        self.needs = self.model.window + max(1, self.model.n_weights)
+        self.needs = self.model.window + self.model.min_pairs
         # a linear model under MSE searched by lstsq: the batched engine fits it
         self.closed_form = (
             isinstance(self.model, LinearModel)

@@ -1,4 +1,5 @@
-"""Models by name: ``"scale"``, ``"affine"``, ``"ar:5"``, ``"mlp:5"``; a plain dict of presets."""
+"""Models by name: ``"scale"``, ``"affine"``, ``"ar:5"``, ``"mlp:5"``, ``"lstm:10"``, ``"gru:10"``;
+a plain dict of presets."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from weightfit.errors import ConfigError
 from weightfit.models.base import Model
 from weightfit.models.linear import Affine, AutoRegressive, Naive, Scale
 from weightfit.models.mlp import MLP
+from weightfit.models.recurrent import GRU, LSTM
 
 MODELS: dict[str, Callable[..., Model]] = {
     "scale": lambda: Scale(),
     "affine": lambda: Affine(),
     "ar": lambda lags=5: AutoRegressive(lags=lags),
     "mlp": lambda lags=5: MLP(lags=lags),
+    "lstm": lambda lags=10: LSTM(lags=lags),
+    "gru": lambda lags=10: GRU(lags=lags),
     "naive-model": lambda: Naive(),
 }
 
