@@ -4,6 +4,10 @@ One iteration is one epoch: one full-batch step, or one pass over shuffled minib
 (window, next price) rows. Every objective call counts as one evaluation (a minibatch call too).
 The state keeps the best weights seen per series, so the result is never worse than the start;
 ``patience`` epochs without a relative improvement of ``tol`` in the total loss stop it early.
+
+``validation`` (a fraction) holds out the last rows of each series, in time order, as a
+validation tail: the optimizer trains on the rest, and the best weights, the reported loss and
+early stopping all follow the tail's loss (early stopping on held-out data, Prechelt 1998).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class GradientState(NamedTuple):
     stale: int  # epochs without improvement
     parameter: Tensor  # the weights the optimizer moves
     optimizer: torch.optim.Optimizer
+    train: Tensor | None = None  # (n,) rows trained on, with a validation tail
+    valid: Tensor | None = None  # (m,) the validation tail's rows
 
 
 class Gradient:
@@ -52,6 +58,7 @@ class Gradient:
         patience: int | None = 100,
         tol: float = 1e-12,
         seed: int = 0,
+        validation: float | None = None,
         **options: Any,
     ) -> None:
         if optimizer not in OPTIMIZERS:
@@ -62,6 +69,9 @@ class Gradient:
             raise ValueError(f"Invalid lr: {lr!r} (must be > 0)")
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"Invalid batch_size: {batch_size!r} (must be >= 1)")
+        if validation is not None and not 0 < validation < 1:
+            raise ValueError(f"Invalid validation: {validation!r} (a fraction between 0 and 1)")
+        self.validation = validation
         self.optimizer, self.lr, self.epochs, self.batch_size = optimizer, lr, epochs, batch_size
         self.patience, self.tol, self.seed, self.options = patience, tol, seed, options
         self.name = optimizer
@@ -71,28 +81,43 @@ class Gradient:
         self._generator.manual_seed(self.seed)
         parameter = weights.detach().clone().requires_grad_(True)
         opt = OPTIMIZERS[self.optimizer]([parameter], lr=self.lr, **self.options)
+        train = valid = None
+        if self.validation is not None:
+            train, valid = validation_tail(objective.data.series, self.validation)  # type: ignore[attr-defined]
+        state = GradientState(weights, weights.new_empty(0), 0, 0, parameter, opt, train, valid)
         with torch.no_grad():
-            loss = objective(weights)
-        return GradientState(weights, loss, 0, 0, parameter, opt)
+            return state._replace(loss=self._score(objective, state, weights))
+
+    def _score(self, objective: ObjectiveFn, state: GradientState, weights: Tensor) -> Tensor:
+        """The loss that picks the best weights: the validation tail's, or the whole data's."""
+        if state.valid is None:
+            return objective(weights)
+        return objective.subset(state.valid)(weights)  # type: ignore[attr-defined]
 
     def _descend(self, objective: ObjectiveFn, state: GradientState) -> tuple[Tensor, Tensor]:
         p, opt = state.parameter, state.optimizer
         if self.batch_size is None:
             at = p.detach().clone()
             opt.zero_grad()
-            loss = objective(p)  # (S,) at the weights before this step
-            loss.sum().backward()
+            if state.train is None:
+                loss = objective(p)  # (S,) at the weights before this step
+                loss.sum().backward()
+                opt.step()
+                return at, loss.detach()
+            objective.subset(state.train)(p).sum().backward()  # type: ignore[attr-defined]
             opt.step()
-            return at, loss.detach()
-        rows = len(objective.data)  # type: ignore[attr-defined]
-        order = torch.randperm(rows, generator=self._generator)
-        for batch in order.split(self.batch_size):
-            opt.zero_grad()
-            objective.subset(batch)(p).sum().backward()  # type: ignore[attr-defined]
-            opt.step()
+        else:
+            rows = state.train
+            if rows is None:
+                rows = torch.arange(len(objective.data))  # type: ignore[attr-defined]
+            order = rows[torch.randperm(len(rows), generator=self._generator)]
+            for batch in order.split(self.batch_size):
+                opt.zero_grad()
+                objective.subset(batch)(p).sum().backward()  # type: ignore[attr-defined]
+                opt.step()
         at = p.detach().clone()
         with torch.no_grad():
-            return at, objective(at)
+            return at, self._score(objective, state, at)
 
     def step(self, objective: ObjectiveFn, state: GradientState) -> GradientState:
         with torch.enable_grad():
@@ -110,6 +135,21 @@ class Gradient:
         if self.patience is not None and state.stale >= self.patience:
             return "early_stopping"
         return "iterations" if state.iteration >= self.epochs else None
+
+
+def validation_tail(series: Tensor, fraction: float) -> tuple[Tensor, Tensor]:
+    """``(train, valid)`` row indices: the last ``fraction`` of each series' rows (at least one
+    where a series has two or more), rows of a series in time order."""
+    n_series = int(series.max()) + 1 if len(series) else 0
+    order = torch.sort(series, stable=True).indices  # (N,) series by series, time order kept
+    s = series[order]
+    count = torch.bincount(series, minlength=n_series)  # (S,)
+    first = torch.cumsum(count, 0) - count
+    rank = torch.arange(len(s)) - first[s]  # (N,) position within its series
+    n_valid = torch.clamp(torch.round(fraction * count).long(), min=1)
+    n_valid = torch.where(count >= 2, n_valid.clamp(max=count - 1), torch.zeros_like(count))
+    tail = rank >= count[s] - n_valid[s]
+    return order[~tail], order[tail]
 
 
 def preset(optimizer: str, lr: float) -> Any:
