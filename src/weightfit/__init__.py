@@ -1,6 +1,7 @@
 """weightfit: find a price model's weights, step by step, and ask whether it beats naive."""
 
 from weightfit.errors import ConfigError, DataError, WeightfitError
+from weightfit.evaluate.audit import AuditResult, as_forecaster, audit, sklearn_forecaster
 from weightfit.evaluate.cv import cross_validation
 from weightfit.evaluate.report import Report, fit
 from weightfit.losses import mae, mse
@@ -15,6 +16,7 @@ __all__ = [
     "MLP",
     "STRATEGIES",
     "Affine",
+    "AuditResult",
     "AutoRegressive",
     "ConfigError",
     "DataError",
@@ -29,12 +31,15 @@ __all__ = [
     "TutorialResult",
     "WeightfitError",
     "Windows",
+    "as_forecaster",
+    "audit",
     "cross_validation",
     "fit",
     "get_strategy",
     "mae",
     "minimize",
     "mse",
+    "sklearn_forecaster",
     "tutorial",
     "tutorial_dtype",
 ]

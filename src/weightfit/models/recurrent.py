@@ -88,7 +88,9 @@ class Recurrent(Model):
             at += n
         return out
 
-    def cell(self, p: dict[str, Tensor], x: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    def cell(
+        self, p: dict[str, Tensor], x: Tensor, state: tuple[Tensor, ...]
+    ) -> tuple[Tensor, ...]:
         raise NotImplementedError
 
     def predict(self, data: Windows, weights: Tensor) -> Tensor:  # (..., S, k) -> (..., N)
@@ -135,7 +137,9 @@ class LSTM(Recurrent):
     name = "lstm"
     gates = 4
 
-    def cell(self, p: dict[str, Tensor], x: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    def cell(
+        self, p: dict[str, Tensor], x: Tensor, state: tuple[Tensor, ...]
+    ) -> tuple[Tensor, ...]:
         h, c = state  # (..., N, H) each
         g = (
             _apply(p["weight_ih_l0"], x)
@@ -154,7 +158,9 @@ class GRU(Recurrent):
     name = "gru"
     gates = 3
 
-    def cell(self, p: dict[str, Tensor], x: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    def cell(
+        self, p: dict[str, Tensor], x: Tensor, state: tuple[Tensor, ...]
+    ) -> tuple[Tensor, ...]:
         (h,) = state  # (..., N, H)
         gi = _apply(p["weight_ih_l0"], x) + p["bias_ih_l0"]  # (..., N, 3H)
         gh = _apply(p["weight_hh_l0"], h) + p["bias_hh_l0"]
