@@ -427,3 +427,45 @@ def demo(
 def main() -> None:
     """Entry point of the ``weightfit`` console script and ``python -m weightfit``."""
     app()
+
+
+@app.command("audit")
+def audit_command(
+    forecaster: Annotated[
+        str,
+        typer.Argument(help="The forecaster, module:function (on the current folder or a path)."),
+    ],
+    files: Files,
+    cutoffs: Annotated[
+        str,
+        typer.Option(help="How many cutoffs (3), or comma-separated dates (2017-01-03,...)."),
+    ] = "3",
+    h: Annotated[int, typer.Option(help="Forecast horizon: the rows after each cutoff.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seeds the altered futures.")] = 0,
+    price: Price = None,
+    date: Date = None,
+    id: Id = None,
+    keep_last: KeepLast = False,
+    as_json: Json = False,
+) -> None:
+    """Does a forecaster read the future? Exit 0: no leak, 1: a leak, 2: bad input,
+    3: not reproducible (seed it)."""
+    from weightfit.evaluate.audit import audit
+    from weightfit.report.audit import render_audit
+
+    @one_line_errors
+    def run() -> Any:
+        read = _reading(price, date, id, None, None, None, None, None, keep_last)
+        frame = _read(files, read)
+        spec: Any = int(cutoffs) if cutoffs.strip().isdigit() else cutoffs.split(",")
+        if as_json:
+            return audit(forecaster, frame, spec, h, seed=seed)
+        with err.status("auditing", spinner="dots") as status:
+            return audit(forecaster, frame, spec, h, seed=seed, callback=status.update)
+
+    result = run()
+    if as_json:
+        print(json.dumps(result.to_dict(), default=str))
+    else:
+        render_audit(result, out)
+    raise typer.Exit({"clean": 0, "leak": 1, "unseeded": 3}[result.outcome])
