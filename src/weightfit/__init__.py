@@ -8,6 +8,7 @@ from weightfit.losses import mae, mse
 from weightfit.models import MLP, Affine, AutoRegressive, Model, Naive, Scale, Windows
 from weightfit.objective import Objective
 from weightfit.search import STRATEGIES, Fit, Guess, Step, get_strategy, minimize
+from weightfit.lesson import LessonResult, lesson
 from weightfit.tutorial import TutorialResult, tutorial, tutorial_dtype
 
 __version__ = "0.1.0"
@@ -22,6 +23,7 @@ __all__ = [
     "DataError",
     "Fit",
     "Guess",
+    "LessonResult",
     "Model",
     "Naive",
     "Objective",
@@ -36,6 +38,7 @@ __all__ = [
     "cross_validation",
     "fit",
     "get_strategy",
+    "lesson",
     "mae",
     "minimize",
     "mse",

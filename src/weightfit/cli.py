@@ -469,3 +469,37 @@ def audit_command(
     else:
         render_audit(result, out)
     raise typer.Exit({"clean": 0, "leak": 1, "unseeded": 3}[result.outcome])
+
+
+@app.command("lesson")
+@one_line_errors
+def lesson_command(
+    rows: Annotated[int, typer.Option(help="The last N days of the MSFT sample.")] = 1000,
+    epochs: Annotated[int, typer.Option(help="Training epochs of the LSTM.")] = 30,
+    seed: Annotated[int, typer.Option(help="Seeds the network and the audit.")] = 0,
+    plot: Annotated[
+        str | None, typer.Option(help="Write the lesson's PNGs into this folder.")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """The tutorial's next step: an LSTM as usually published, then scored honestly."""
+    from weightfit.lesson import lesson
+    from weightfit.report.lesson import render_lesson
+
+    if as_json:
+        result = lesson(rows=rows, epochs=epochs, seed=seed)
+    else:
+        with err.status("the lesson", spinner="dots") as status:
+            result = lesson(rows=rows, epochs=epochs, seed=seed, callback=status.update)
+    paths = []
+    if plot:
+        from weightfit.report.lesson_plots import plot_lesson
+
+        paths = plot_lesson(result, plot)
+    if as_json:
+        print(json.dumps(result.to_dict()))
+        return
+    render_lesson(result, out)
+    for path in paths:
+        out.print(f"wrote {path}", highlight=False)
+    err.print(f"done in {result.seconds:.1f} s", highlight=False)

@@ -299,7 +299,7 @@ def _leaked(checks: pd.DataFrame, rows: int) -> str:
 def _clean(checks: pd.DataFrame, when: list[pd.Timestamp], alterations: Sequence[str]) -> str:
     series = checks.unique_id.nunique()
     return (
-        f"no leak: at {len(when)} cutoffs on {series} series, every forecast stayed identical "
+        f"no leak: at {len(when)} cutoff{'s' * (len(when) > 1)} on {series} series, every forecast stayed identical "
         f"when the prices after the cutoff were altered ({', '.join(alterations)}), and two runs "
         "on the real prices agreed. On these cutoffs the forecaster reads only the past."
     )
