@@ -4,11 +4,11 @@ from weightfit.errors import ConfigError, DataError, WeightfitError
 from weightfit.evaluate.audit import AuditResult, as_forecaster, audit, sklearn_forecaster
 from weightfit.evaluate.cv import cross_validation
 from weightfit.evaluate.report import Report, fit
+from weightfit.lesson import LessonResult, lesson
 from weightfit.losses import mae, mse
 from weightfit.models import MLP, Affine, AutoRegressive, Model, Naive, Scale, Windows
 from weightfit.objective import Objective
 from weightfit.search import STRATEGIES, Fit, Guess, Step, get_strategy, minimize
-from weightfit.lesson import LessonResult, lesson
 from weightfit.tutorial import TutorialResult, tutorial, tutorial_dtype
 
 __version__ = "0.1.0"

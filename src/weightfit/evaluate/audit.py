@@ -162,7 +162,7 @@ def _cutoffs(panel: Panel, cutoffs: int | Sequence[Any], h: int) -> list[pd.Time
         at = np.unique(np.round(np.linspace(len(usable) // 2, len(usable) - 1, int(cutoffs))))
         return [pd.Timestamp(usable[int(i)]) for i in at]
     out = []
-    for c in cutoffs:
+    for c in cutoffs:  # type: ignore[union-attr]
         try:
             out.append(pd.Timestamp(c))
         except (ValueError, TypeError):
@@ -299,9 +299,9 @@ def _leaked(checks: pd.DataFrame, rows: int) -> str:
 def _clean(checks: pd.DataFrame, when: list[pd.Timestamp], alterations: Sequence[str]) -> str:
     series = checks.unique_id.nunique()
     return (
-        f"no leak: at {len(when)} cutoff{'s' * (len(when) > 1)} on {series} series, every forecast stayed identical "
-        f"when the prices after the cutoff were altered ({', '.join(alterations)}), and two runs "
-        "on the real prices agreed. On these cutoffs the forecaster reads only the past."
+        f"no leak: at {len(when)} cutoff{'s' * (len(when) > 1)} on {series} series, every "
+        "forecast stayed identical when the prices after the cutoff were altered "
+        f"({', '.join(alterations)}), and two runs on the real prices agreed. On these cutoffs the forecaster reads only the past."
     )
 
 
@@ -327,7 +327,7 @@ def load_forecaster(spec: str) -> Forecaster:
     else:
         if "" not in sys.path and str(Path.cwd()) not in sys.path:
             sys.path.insert(0, str(Path.cwd()))
-        module = None  # type: ignore[assignment]
+        module = None
 
         def load() -> Any:
             nonlocal module
@@ -348,7 +348,7 @@ def load_forecaster(spec: str) -> Forecaster:
         raise ConfigError(
             f"Invalid forecaster {spec!r}: {attr} is {type(f).__name__}, not a function"
         )
-    return f  # type: ignore[no-any-return]
+    return f
 
 
 def _history(
