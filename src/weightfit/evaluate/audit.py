@@ -301,7 +301,8 @@ def _clean(checks: pd.DataFrame, when: list[pd.Timestamp], alterations: Sequence
     return (
         f"no leak: at {len(when)} cutoff{'s' * (len(when) > 1)} on {series} series, every "
         "forecast stayed identical when the prices after the cutoff were altered "
-        f"({', '.join(alterations)}), and two runs on the real prices agreed. On these cutoffs the forecaster reads only the past."
+        f"({', '.join(alterations)}), and two runs on the real prices agreed. On these cutoffs "
+        "the forecaster reads only the past."
     )
 
 
