@@ -109,9 +109,9 @@ def test_fit_bad_input_leaves_no_output(tmp_path):
 
 
 def test_fit_bad_setting_is_one_line(three_tickers):
-    result = run_cli(app, ["fit", str(three_tickers), "--model", "lstm"])
+    result = run_cli(app, ["fit", str(three_tickers), "--model", "transformer"])
     assert result.exit_code == 2
-    assert result.stderr.strip().startswith("weightfit: error: Unknown model 'lstm'")
+    assert result.stderr.strip().startswith("weightfit: error: Unknown model 'transformer'")
     result = run_cli(app, ["fit", str(three_tickers), "--output", "x.xlsx"])
     assert result.exit_code == 2 and "expected a file ending in .csv or .parquet" in result.stderr
 

@@ -12,16 +12,19 @@ inside functions included), and ``make test`` checks it with import-linter (the 
 6. ``search``: the one driver (``minimize``) and its strategies;
 7. ``tutorial``, ``sklearn`` and ``evaluate`` (side by side, independent): the tutorial's
    steps; a scikit-learn estimator; cutoffs, cross-validation, measures, tests, ``fit``;
-8. ``engine``: many files, partitions, resume and Dask (``fit_files``);
+8. ``engine`` and ``lesson`` (independent): many files, partitions, resume and Dask
+   (``fit_files``); the LSTM lesson, as published and done honestly;
 9. ``report``: renderers (console, plots, files); they compute nothing;
 10. ``cli``: the face: parse, call one library function, render.
 """
 
 from weightfit.engine.partitions import fit_files
 from weightfit.errors import ConfigError, DataError, WeightfitError
+from weightfit.evaluate.audit import AuditResult, as_forecaster, audit, sklearn_forecaster
 from weightfit.evaluate.cv import cross_validation
 from weightfit.evaluate.fit import fit
 from weightfit.evaluate.report import Report
+from weightfit.lesson import LessonResult, lesson
 from weightfit.losses import mae, mse
 from weightfit.models import MLP, Affine, AutoRegressive, Model, RandomWalk, Scale, Windows
 from weightfit.objective import Objective
@@ -34,11 +37,13 @@ __all__ = [
     "MLP",
     "STRATEGIES",
     "Affine",
+    "AuditResult",
     "AutoRegressive",
     "ConfigError",
     "DataError",
     "Fit",
     "Guess",
+    "LessonResult",
     "Model",
     "Objective",
     "RandomWalk",
@@ -48,13 +53,17 @@ __all__ = [
     "TutorialResult",
     "WeightfitError",
     "Windows",
+    "as_forecaster",
+    "audit",
     "cross_validation",
     "fit",
     "fit_files",
     "get_strategy",
+    "lesson",
     "mae",
     "minimize",
     "mse",
+    "sklearn_forecaster",
     "tutorial",
     "tutorial_dtype",
 ]

@@ -384,6 +384,76 @@ def demo(
     )
 
 
+@app.command("audit")
+@one_line_errors
+@reading
+def audit_command(
+    forecaster: Annotated[
+        str,
+        typer.Argument(help="The forecaster, module:function (on the current folder or a path)."),
+    ],
+    files: Files,
+    read: dict[str, Any],
+    cutoffs: Annotated[
+        str,
+        typer.Option(help="How many cutoffs (3), or comma-separated dates (2017-01-03,...)."),
+    ] = "3",
+    h: Annotated[int, typer.Option(help="Forecast horizon: the rows after each cutoff.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seeds the altered futures.")] = 0,
+    as_json: Json = False,
+) -> None:
+    """Does a forecaster read the future? Exit 0: no leak, 1: a leak, 2: bad input,
+    3: not reproducible (seed it)."""
+    from weightfit.data import read_prices
+    from weightfit.evaluate.audit import audit
+    from weightfit.report.audit import render_audit
+
+    frame = read_prices(files, **read)
+    spec: Any = int(cutoffs) if cutoffs.strip().isdigit() else cutoffs.split(",")
+    if as_json:
+        result = audit(forecaster, frame, spec, h, seed=seed)
+        print(json.dumps(result.to_dict(), default=str))
+    else:
+        with err.status("auditing", spinner="dots") as status:
+            result = audit(forecaster, frame, spec, h, seed=seed, callback=status.update)
+        render_audit(result, out)
+    raise typer.Exit({"clean": 0, "leak": 1, "unseeded": 3}[result.outcome])
+
+
+@app.command("lesson")
+@one_line_errors
+def lesson_command(
+    rows: Annotated[int, typer.Option(help="The last N days of the MSFT sample.")] = 1000,
+    epochs: Annotated[int, typer.Option(help="Training epochs of the LSTM.")] = 30,
+    seed: Annotated[int, typer.Option(help="Seeds the network and the audit.")] = 0,
+    plot: Annotated[
+        str | None, typer.Option(help="Write the lesson's PNGs into this folder.")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """The tutorial's next step: an LSTM as usually published, then scored honestly."""
+    from weightfit.lesson import lesson
+    from weightfit.report.lesson import render_lesson
+
+    if as_json:
+        result = lesson(rows=rows, epochs=epochs, seed=seed)
+    else:
+        with err.status("the lesson", spinner="dots") as status:
+            result = lesson(rows=rows, epochs=epochs, seed=seed, callback=status.update)
+    paths = []
+    if plot:
+        from weightfit.report.lesson_plots import plot_lesson
+
+        paths = plot_lesson(result, plot)
+    if as_json:
+        print(json.dumps(result.to_dict()))
+        return
+    render_lesson(result, out)
+    for path in paths:
+        out.print(f"wrote {path}", highlight=False)
+    err.print(f"done in {result.seconds:.1f} s", highlight=False)
+
+
 def main() -> None:
     """Entry point of the ``weightfit`` console script and ``python -m weightfit``."""
     app()

@@ -106,6 +106,10 @@ class Objective:
             return quad + r
         return self.direct(weights)
 
+    def tail(self, fraction: float) -> tuple[Tensor, Tensor]:
+        """``(train, valid)`` row indices: each series' last ``fraction`` of rows is held out."""
+        return validation_tail(self.data.series, fraction)
+
     def subset(self, rows: Tensor) -> Subset:
         """The loss on some rows only (a minibatch), each series' mean over its rows there."""
         return Subset(self, rows)
@@ -145,3 +149,18 @@ class Subset:
 
     def __call__(self, weights: Tensor) -> Tensor:  # (..., S, k) -> (..., S)
         return self.parent.score(self.data, self.target, weights)
+
+
+def validation_tail(series: Tensor, fraction: float) -> tuple[Tensor, Tensor]:
+    """``(train, valid)`` row indices: the last ``fraction`` of each series' rows (at least one
+    where a series has two or more), rows of a series in time order."""
+    n_series = int(series.max()) + 1 if len(series) else 0
+    order = torch.sort(series, stable=True).indices  # (N,) series by series, time order kept
+    s = series[order]
+    count = torch.bincount(series, minlength=n_series)  # (S,)
+    first = torch.cumsum(count, 0) - count
+    rank = torch.arange(len(s)) - first[s]  # (N,) position within its series
+    n_valid = torch.clamp(torch.round(fraction * count).long(), min=1)
+    n_valid = torch.where(count >= 2, n_valid.clamp(max=count - 1), torch.zeros_like(count))
+    tail = rank >= count[s] - n_valid[s]
+    return order[~tail], order[tail]

@@ -26,7 +26,7 @@ from weightfit.models.baselines import Baseline
 from weightfit.models.registry import get_baseline, get_model, is_baseline
 from weightfit.models.windows import DTYPE, Windows
 from weightfit.objective import Objective
-from weightfit.search import Fit, LeastSquares, get_strategy, minimize
+from weightfit.search import LeastSquares, get_strategy, minimize
 
 
 class Fitted:
@@ -42,7 +42,7 @@ class Fitted:
         self.model = get_model(model)
         self.search, self.loss, self.max_evaluations = search, loss, max_evaluations
         self.name = _model_name(self.model)
-        self.needs = self.model.window + max(1, self.model.n_weights)
+        self.needs = self.model.window + self.model.min_pairs
         # a linear model under MSE searched by lstsq: the batched engine fits it
         self.closed_form = (
             isinstance(self.model, LinearModel)
@@ -50,15 +50,17 @@ class Fitted:
             and (search == "lstsq" or isinstance(search, LeastSquares))
         )
 
-    def fit(self, panel: Panel, stop: np.ndarray) -> Fit:
-        """Weights (S, k) from the pairs whose targets lie before ``stop`` (local, per series)."""
+    def fit(self, panel: Panel, stop: np.ndarray) -> torch.Tensor:
+        """Weights (S, k) from the pairs whose targets lie before ``stop`` (local, per series),
+        found by ``minimize`` with this forecaster's search."""
         data = Windows.from_values(panel.values, panel.offsets, self.model.window, stop=stop)
         objective = Objective(self.model, data, self.loss)
         start = self.model.initial_weights(panel.n_series)
         strategy = get_strategy(self.search)
-        return minimize(
+        fit = minimize(
             objective, start, strategy, max_evaluations=self.max_evaluations, history=False
         )
+        return fit.weights
 
     def forecast(
         self, panel: Panel, series: np.ndarray, cutoff: np.ndarray, h: int, weights: torch.Tensor
@@ -189,10 +191,10 @@ def run(
         else:
             out = np.empty((len(series), h))
             for g in range(len(cutoffs.stops)):
-                fit = f.fit(panel, cutoffs.stops[g])
+                found = f.fit(panel, cutoffs.stops[g])
                 rows = np.flatnonzero(cutoffs.group == g)
-                out[rows] = f.forecast(panel, series[rows], cutoff[rows], h, fit.weights)
-                weights[f.name] = fit.weights
+                out[rows] = f.forecast(panel, series[rows], cutoff[rows], h, found)
+                weights[f.name] = found
                 if callback is not None:
                     callback(f"{f.name}: fit {g + 1} of {len(cutoffs.stops)}")
             columns[f.name] = out

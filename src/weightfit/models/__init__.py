@@ -13,11 +13,14 @@ from weightfit.models.baselines import (
 )
 from weightfit.models.linear import Affine, AutoRegressive, RandomWalk, Scale
 from weightfit.models.mlp import MLP
+from weightfit.models.recurrent import GRU, LSTM, Recurrent
 from weightfit.models.registry import BASELINES, MODELS, get_baseline, get_model, is_baseline
 from weightfit.models.windows import Windows
 
 __all__ = [
     "BASELINES",
+    "GRU",
+    "LSTM",
     "MLP",
     "MODELS",
     "Affine",
@@ -29,6 +32,7 @@ __all__ = [
     "Model",
     "Naive",
     "RandomWalk",
+    "Recurrent",
     "Scale",
     "SeasonalNaive",
     "WindowAverage",

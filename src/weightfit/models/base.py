@@ -38,6 +38,11 @@ class Model(nn.Module):
         """Resize the weights for ``n_series`` series, back at the initial values."""
         self.weight = nn.Parameter(self.initial_weights(n_series))
 
+    @property
+    def min_pairs(self) -> int:
+        """The fewest (window, next price) pairs a fit needs: one per weight by default."""
+        return max(1, self.n_weights)
+
     def weight_names(self) -> list[str]:
         return [f"w{i}" for i in range(self.n_weights)]
 

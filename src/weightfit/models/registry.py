@@ -23,6 +23,7 @@ from weightfit.models.baselines import (
 )
 from weightfit.models.linear import Affine, AutoRegressive, RandomWalk, Scale
 from weightfit.models.mlp import MLP
+from weightfit.models.recurrent import GRU, LSTM
 
 
 def _ar(lags: int = 5) -> Model:
@@ -33,11 +34,21 @@ def _mlp(lags: int = 5) -> Model:
     return MLP(lags=lags)
 
 
+def _lstm(lags: int = 10) -> Model:
+    return LSTM(lags=lags)
+
+
+def _gru(lags: int = 10) -> Model:
+    return GRU(lags=lags)
+
+
 MODELS: dict[str, Callable[..., Model]] = {
     "scale": lambda: Scale(),
     "affine": lambda: Affine(),
     "ar": _ar,
     "mlp": _mlp,
+    "lstm": _lstm,
+    "gru": _gru,
     "random_walk": lambda: RandomWalk(),
 }
 

@@ -2,12 +2,14 @@
 
 A strategy sees one callable, ``objective(weights) -> loss``: weights (S, k), or a stack of
 candidates (C, S, k), give one loss per series (S,) or (C, S). Through the driver it may also ask
-three documented questions, and nothing else (it never sees the data or the model):
+four documented questions, and nothing else (it never sees the data or the model):
 
 - ``objective.optimum``: the closed-form least-squares weights (S, k), or ``None`` where the
   model and loss have none (what ``LeastSquares`` jumps to);
 - ``objective.rows``: how many (window, next price) rows the loss averages, or ``None``;
-- ``objective.subset(rows)``: the same loss on some rows only (a minibatch), counted too.
+- ``objective.subset(rows)``: the same loss on some rows only (a minibatch), counted too;
+- ``objective.tail(fraction)``: ``(train, valid)`` rows, each series' last ``fraction`` held
+  out in time order (a validation tail for early stopping).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class ObjectiveFn(Protocol):
 
     def __call__(self, weights: Tensor) -> Tensor: ...
     def subset(self, rows: Tensor) -> Callable[[Tensor], Tensor]: ...
+    def tail(self, fraction: float) -> tuple[Tensor, Tensor]: ...
 
 
 class Strategy(Protocol):

@@ -58,6 +58,12 @@ class _Budget:
 
         return counted
 
+    def tail(self, fraction: float) -> tuple[Tensor, Tensor]:
+        """Each series' last ``fraction`` of rows, held out (uncounted: no loss is computed)."""
+        if not hasattr(self.objective, "tail"):
+            raise ConfigError(f"{self.name} has no rows to hold a validation tail out of")
+        return self.objective.tail(fraction)
+
 
 def _detached(t: Tensor) -> Tensor:
     return t.detach() if t.requires_grad else t

@@ -4,6 +4,10 @@ One iteration is one epoch: one full-batch step, or one pass over shuffled minib
 (window, next price) rows. Every objective call counts as one evaluation (a minibatch call too).
 The state keeps the best weights seen per series, so the result is never worse than the start;
 ``patience`` epochs without a relative improvement of ``tol`` in the total loss stop it early.
+
+``validation`` (a fraction) holds out the last rows of each series, in time order, as a
+validation tail: the optimizer trains on the rest, and the best weights, the reported loss and
+early stopping all follow the tail's loss (early stopping on held-out data, Prechelt 1998).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ class GradientState(NamedTuple):
     stale: int  # epochs without improvement
     parameter: Tensor  # the weights the optimizer moves
     optimizer: torch.optim.Optimizer
+    train: Tensor | None = None  # (n,) rows trained on, with a validation tail
+    valid: Tensor | None = None  # (m,) the validation tail's rows
 
 
 class Gradient:
@@ -53,6 +59,7 @@ class Gradient:
         patience: int | None = 100,
         tol: float = 1e-12,
         seed: int = 0,
+        validation: float | None = None,
         **options: Any,
     ) -> None:
         if optimizer not in OPTIMIZERS:
@@ -63,6 +70,9 @@ class Gradient:
             raise ConfigError(f"Invalid lr: {lr!r} (must be > 0)")
         if batch_size is not None and batch_size < 1:
             raise ConfigError(f"Invalid batch_size: {batch_size!r} (must be >= 1)")
+        if validation is not None and not 0 < validation < 1:
+            raise ConfigError(f"Invalid validation: {validation!r} (a fraction between 0 and 1)")
+        self.validation = validation
         self.optimizer, self.lr, self.epochs, self.batch_size = optimizer, lr, epochs, batch_size
         self.patience, self.tol, self.seed, self.options = patience, tol, seed, options
         self.name = optimizer
@@ -72,30 +82,47 @@ class Gradient:
         self._generator.manual_seed(self.seed)
         parameter = weights.detach().clone().requires_grad_(True)
         opt = OPTIMIZERS[self.optimizer]([parameter], lr=self.lr, **self.options)
+        train = valid = None
+        if self.validation is not None:
+            train, valid = objective.tail(self.validation)
+        state = GradientState(weights, weights.new_empty(0), 0, 0, parameter, opt, train, valid)
         with torch.no_grad():
-            loss = objective(weights)
-        return GradientState(weights, loss, 0, 0, parameter, opt)
+            return state._replace(loss=self._score(objective, state, weights))
+
+    def _score(self, objective: ObjectiveFn, state: GradientState, weights: Tensor) -> Tensor:
+        """The loss that picks the best weights: the validation tail's, or the whole data's."""
+        if state.valid is None:
+            return objective(weights)
+        return objective.subset(state.valid)(weights)
 
     def _descend(self, objective: ObjectiveFn, state: GradientState) -> tuple[Tensor, Tensor]:
         p, opt = state.parameter, state.optimizer
         if self.batch_size is None:
             at = p.detach().clone()
             opt.zero_grad()
-            loss = objective(p)  # (S,) at the weights before this step
-            loss.sum().backward()
+            if state.train is None:
+                loss = objective(p)  # (S,) at the weights before this step
+                loss.sum().backward()
+                opt.step()
+                return at, loss.detach()
+            objective.subset(state.train)(p).sum().backward()
             opt.step()
-            return at, loss.detach()
-        rows = objective.rows
-        if rows is None:
-            raise ConfigError(f"batch_size needs an objective over rows; {objective.name} has none")
-        order = torch.randperm(rows, generator=self._generator)
-        for batch in order.split(self.batch_size):
-            opt.zero_grad()
-            objective.subset(batch)(p).sum().backward()
-            opt.step()
+        else:
+            rows = state.train
+            if rows is None:
+                if objective.rows is None:
+                    raise ConfigError(
+                        f"batch_size needs an objective over rows; {objective.name} has none"
+                    )
+                rows = torch.arange(objective.rows)
+            order = rows[torch.randperm(len(rows), generator=self._generator)]
+            for batch in order.split(self.batch_size):
+                opt.zero_grad()
+                objective.subset(batch)(p).sum().backward()
+                opt.step()
         at = p.detach().clone()
         with torch.no_grad():
-            return at, objective(at)
+            return at, self._score(objective, state, at)
 
     def step(self, objective: ObjectiveFn, state: GradientState) -> GradientState:
         with torch.enable_grad():
