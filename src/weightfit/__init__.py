@@ -11,6 +11,8 @@ from weightfit.tutorial import TutorialResult, tutorial, tutorial_dtype
 
 __version__ = "0.1.0"
 
+from weightfit import runs  # noqa: E402  (above evaluate: it keeps Reports)
+
 __all__ = [
     "MLP",
     "STRATEGIES",
@@ -36,5 +38,6 @@ __all__ = [
     "minimize",
     "mse",
     "tutorial",
+    "runs",
     "tutorial_dtype",
 ]
