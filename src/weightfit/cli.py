@@ -88,6 +88,13 @@ KeepLast = Annotated[
     bool, typer.Option(help="Keep the last row of duplicated timestamps instead of stopping.")
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+Record = Annotated[bool, typer.Option(help="Keep this run in the run store (weightfit runs).")]
+RunsPath = Annotated[
+    str | None,
+    typer.Option(
+        "--runs", help="The run store (default: $WEIGHTFIT_RUNS, else .weightfit/runs.sqlite)."
+    ),
+]
 
 
 def _reading(
@@ -219,6 +226,11 @@ def fit_command(
     device: Annotated[
         str, typer.Option(help="Where the batched closed-form fits run: cpu or cuda.")
     ] = "cpu",
+    html: Annotated[
+        str | None, typer.Option("--report", help="Write a one-file HTML report here.")
+    ] = None,
+    record: Record = True,
+    runs: RunsPath = None,
     price: Price = None,
     date: Date = None,
     id: Id = None,
@@ -245,8 +257,8 @@ def fit_command(
         "max_evaluations": max_evaluations,
         "device": device,
     }
-    report = _fit_files(files, read, settings, dask, resume, files_per_partition)
-    written = []
+    report, frame = _fit_files(files, read, settings, dask, resume, files_per_partition)
+    written = _keep(report, frame, record, runs, html)
     if output:
         written.append(write_frame(report.to_frame(), output))
     if forecasts:
@@ -279,7 +291,8 @@ def _fit_files(
     if len(groups) == 1 and len(groups[0]) == 1 and dask is None and not resume:
         with err.status("fitting", spinner="dots") as status:
             frame = read_prices(files, **read)
-            return run_fit(frame, **settings, callback=lambda w: status.update(f"fitting: {w}"))
+            report = run_fit(frame, **settings, callback=lambda w: status.update(f"fitting: {w}"))
+            return report, frame
     checkpoints = parts.Checkpoints(".weightfit-resume")
     progress = Progress(
         TextColumn("fitting"),
@@ -324,7 +337,7 @@ def _fit_files(
             print(f"weightfit: {e}; run the same command with --resume to finish", file=sys.stderr)
             raise typer.Exit(130) from None
     checkpoints.clear()
-    return report
+    return report, None
 
 
 def _fresh(checkpoints: Any) -> Any:
@@ -346,6 +359,8 @@ def search(
     ] = "guess,pattern,golden,adam,lbfgs,lstsq",
     max_evaluations: Annotated[int, typer.Option(help="Budget per strategy.")] = 100_000,
     plot: Annotated[str | None, typer.Option(help="Write PNG plots into this folder.")] = None,
+    record: Record = True,
+    runs: RunsPath = None,
     price: Price = None,
     date: Date = None,
     id: Id = None,
@@ -378,6 +393,8 @@ def search(
             names,
             max_evaluations=max_evaluations,
         )
+    if record:
+        _store(runs).record_search(result.table, {"model": model, "strategies": names}, data=frame)
     if as_json:
         print(
             json.dumps(
@@ -422,6 +439,126 @@ def demo(
         + ", ".join(p.name for p in paths),
         highlight=False,
     )
+
+
+# -- runs: every fit and search kept; listed, shown, compared; one HTML report ---------------
+
+runs_app = typer.Typer(
+    no_args_is_help=True, help="Recorded runs: list, show, compare with a test, export, delete."
+)
+app.add_typer(runs_app, name="runs")
+RunId = Annotated[str, typer.Argument(help="A run id, as `weightfit runs list` shows.")]
+
+
+def _store(path: str | None) -> Any:
+    from weightfit.runs import Store
+
+    return Store(path)
+
+
+def _keep(report: Any, frame: Any, record: bool, runs: str | None, html: str | None) -> list[Any]:
+    """Record the run (unless --no-record) and write the HTML report (with --report)."""
+    written: list[Any] = []
+    run = _store(runs).record(report, data=frame) if record else None
+    if html:
+        from weightfit.report.html import write_html
+
+        read = frame.attrs.get("weightfit") if frame is not None else None
+        written.append(write_html(report, html, read=read, run=run))
+    return written
+
+
+@runs_app.command("list")
+@one_line_errors
+def runs_list(
+    data: Annotated[str | None, typer.Option(help="Only runs on data with this fingerprint.")] = None,
+    model: Annotated[str | None, typer.Option(help="Only runs that evaluated this model.")] = None,
+    runs: RunsPath = None,
+    as_json: Json = False,
+) -> None:
+    """The recorded runs, newest first."""
+    from weightfit.report.runs import render_runs
+
+    found = _store(runs).runs(data=data, model=model)
+    if as_json:
+        print(json.dumps({"runs": [r.to_dict() for r in found]}, default=str))
+        return
+    render_runs(found, out)
+
+
+@runs_app.command("show")
+@one_line_errors
+def runs_show(run_id: RunId, runs: RunsPath = None, as_json: Json = False) -> None:
+    """One run: what it ran on, its settings, leaderboard and verdict."""
+    from weightfit.report.runs import render_run
+
+    run = _store(runs).get(run_id)
+    if as_json:
+        print(json.dumps(run.to_dict(), default=str))
+        return
+    render_run(run, out)
+
+
+@runs_app.command("compare")
+@one_line_errors
+def runs_compare(
+    a: Annotated[str, typer.Argument(help="The reference run's id.")],
+    b: Annotated[str, typer.Argument(help="The challenger run's id.")],
+    model: Annotated[
+        str | None, typer.Option(help="B's model to test (default: B's best).")
+    ] = None,
+    model_a: Annotated[str | None, typer.Option(help="A's model (default: A's best).")] = None,
+    force: Annotated[bool, typer.Option(help="Pair runs on different data anyway.")] = False,
+    runs: RunsPath = None,
+    as_json: Json = False,
+) -> None:
+    """Does run B beat run A? Diebold-Mariano per series (Benjamini-Hochberg) and pooled."""
+    from weightfit.report.runs import render_run_comparison
+    from weightfit.runs import compare_runs
+
+    result = compare_runs(_store(runs), a, b, model_a=model_a, model_b=model, force=force)
+    if as_json:
+        print(json.dumps(result.to_dict()))
+        return
+    render_run_comparison(result, out)
+
+
+@runs_app.command("export")
+@one_line_errors
+def runs_export(
+    run_id: RunId,
+    output: Annotated[str, typer.Option("--output", "-o", help="A .parquet or .csv file.")],
+    runs: RunsPath = None,
+) -> None:
+    """Every forecast of a run, long: unique_id, ds, cutoff, model, y, y_hat, loss."""
+    from weightfit.report.files import write_frame
+
+    path = write_frame(_store(runs).losses(run_id), output)
+    out.print(f"wrote {path}", highlight=False)
+
+
+@runs_app.command("delete")
+@one_line_errors
+def runs_delete(run_id: RunId, runs: RunsPath = None) -> None:
+    """Remove a run and its files."""
+    run = _store(runs).delete(run_id)
+    out.print(f"deleted run {run.id} ({run.time}, {run.command})", highlight=False)
+
+
+@app.command("report")
+@one_line_errors
+def report_command(
+    run_id: RunId,
+    output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write.")],
+    runs: RunsPath = None,
+) -> None:
+    """One self-contained HTML file of a recorded run: read, leaderboard, verdict, plots."""
+    from weightfit.report.html import write_html
+
+    store = _store(runs)
+    run = store.get(run_id)
+    path = write_html(store.report(run.id), output, read=store.read_record(run.id), run=run)
+    out.print(f"wrote {path}", highlight=False)
 
 
 def main() -> None:

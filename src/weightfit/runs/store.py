@@ -34,7 +34,7 @@ import pandas as pd
 
 import weightfit
 from weightfit.errors import ConfigError
-from weightfit.runs.fingerprint import fingerprint, git_commit, report_fingerprint
+from weightfit.runs.fingerprint import fingerprint, git_commit, report_fingerprint, run_starts
 from weightfit.runs.schema import migrate
 
 DEFAULT_PATH = Path(".weightfit") / "runs.sqlite"
@@ -352,8 +352,9 @@ class Store:
         if not path.exists():
             raise ConfigError(f"run {run.id}: {path} is missing; the store was moved in part")
         frame = pd.read_parquet(path)
-        if "unique_id" in frame and isinstance(frame["unique_id"].dtype, pd.CategoricalDtype):
-            frame["unique_id"] = frame["unique_id"].astype(object)
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.CategoricalDtype):
+                frame[col] = frame[col].astype(object)
         return frame
 
 
@@ -421,9 +422,30 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """A frame to Parquet, atomically: a temporary file beside ``path``, then a rename."""
     plain = frame.copy(deep=False)
     plain.attrs = {}
-    if "unique_id" in plain and plain["unique_id"].dtype == object:
-        plain["unique_id"] = plain["unique_id"].astype("category")  # 3x faster to write
+    for col in plain.columns:  # text as dictionaries: 3x faster to write, and smaller
+        if plain[col].dtype == object:
+            values = plain[col].to_numpy()
+            plain[col] = _categories(values) if col == "unique_id" else pd.Categorical(values)
     _write_atomic(path, lambda tmp: plain.to_parquet(tmp, index=False))
+
+
+def _categories(uid: np.ndarray) -> pd.Categorical:
+    """Ids as a categorical, built by comparisons rather than a hash of every string when the
+    layout allows: each id's rows together (forecasts), or one block of ids repeated per
+    model (scores)."""
+    starts = run_starts(uid)
+    if len(set(uid[starts])) == len(starts):
+        codes = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(uid)]))
+        return pd.Categorical.from_codes(codes, categories=uid[starts])
+    period = int(np.flatnonzero(uid == uid[0])[1])
+    block = uid[:period]
+    if (
+        len(uid) % period == 0
+        and len(set(block)) == period
+        and bool((uid == np.tile(block, len(uid) // period)).all())
+    ):
+        return pd.Categorical.from_codes(np.tile(np.arange(period), len(uid) // period), block)
+    return pd.Categorical(uid)
 
 
 def _write_atomic(path: Path, content: bytes | Callable[[str], None]) -> None:
