@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -394,7 +395,9 @@ def search(
             max_evaluations=max_evaluations,
         )
     if record:
-        _store(runs).record_search(result.table, {"model": model, "strategies": names}, data=frame)
+        command = shlex.join(["weightfit", *sys.argv[1:]])
+        settings = {"model": model, "strategies": names, "max_evaluations": max_evaluations}
+        _store(runs).record_search(result.table, settings, data=frame, command=command)
     if as_json:
         print(
             json.dumps(
@@ -459,7 +462,8 @@ def _store(path: str | None) -> Any:
 def _keep(report: Any, frame: Any, record: bool, runs: str | None, html: str | None) -> list[Any]:
     """Record the run (unless --no-record) and write the HTML report (with --report)."""
     written: list[Any] = []
-    run = _store(runs).record(report, data=frame) if record else None
+    command = shlex.join(["weightfit", *sys.argv[1:]])
+    run = _store(runs).record(report, data=frame, command=command) if record else None
     if html:
         from weightfit.report.html import write_html
 
@@ -471,7 +475,9 @@ def _keep(report: Any, frame: Any, record: bool, runs: str | None, html: str | N
 @runs_app.command("list")
 @one_line_errors
 def runs_list(
-    data: Annotated[str | None, typer.Option(help="Only runs on data with this fingerprint.")] = None,
+    data: Annotated[
+        str | None, typer.Option(help="Only runs on data with this fingerprint.")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Only runs that evaluated this model.")] = None,
     runs: RunsPath = None,
     as_json: Json = False,

@@ -24,20 +24,32 @@ def render_runs(runs: list[Any], console: Console) -> None:
         return
     table = Table(header_style="bold", box=box.SIMPLE_HEAD)
     for col in ("id", "time", "kind", "data", "series", "models", "verdict"):
-        table.add_column(col, no_wrap=col in ("id", "time", "data"), overflow="fold")
+        table.add_column(col, no_wrap=col != "verdict", min_width=30 if col == "verdict" else None)
     for r in runs:
-        verdict = r.overall.get("verdict", "") if r.complete else "[red]incomplete[/]"
+        verdict = escape(_short(r)) if r.complete else "[red]incomplete[/]"
         models = ", ".join(r.fitted or r.models)
         table.add_row(
             str(r.id),
-            r.time.replace("T", " ").removesuffix("+00:00"),
+            r.time.replace("T", " ")[:16],
             r.kind,
-            r.fingerprint[:10],
+            r.fingerprint[:8],
             f"{r.n_series:,}",
             escape(models),
-            verdict if not r.complete else escape(verdict),
+            verdict,
         )
     console.print(table)
+
+
+def _short(run: Any) -> str:
+    """The best model's numbers in a few words: 'Scale: skill 0.012, beats naive on 3/10'."""
+    models = run.overall.get("models", {})
+    if not models:
+        return run.kind if run.kind != "fit" else "measures only"
+    name, o = max(models.items(), key=lambda kv: kv[1].get("mean_skill") or float("-inf"))
+    return (
+        f"{name}: skill {_fmt(o.get('mean_skill'))}, p {_fmt(o.get('p_value'))}, beats naive "
+        f"on {o.get('beats_naive_on', 0):,}/{run.overall.get('series', run.n_series):,}"
+    )
 
 
 def render_run(run: Any, console: Console) -> None:
@@ -85,7 +97,9 @@ def render_run(run: Any, console: Console) -> None:
 def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
     """The sentence, then the series where the two runs differ most."""
     series = result.series.sort_values("skill", ascending=False)
-    shown = series if len(series) <= 2 * top else series.iloc[list(range(top)) + list(range(-top, 0))]
+    shown = (
+        series if len(series) <= 2 * top else series.iloc[list(range(top)) + list(range(-top, 0))]
+    )
     table = Table(
         title=f"{result.b} ({escape(result.model_b)}) against {result.a} "
         f"({escape(result.model_a)}), per series",
