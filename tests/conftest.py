@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _run_store_in_tmp(tmp_path, monkeypatch):
-    """Every fit and search records a run: keep the store out of the repository."""
-    monkeypatch.setenv("WEIGHTFIT_RUNS", str(tmp_path / "runs" / "runs.sqlite"))
+def _run_store_in_tmp(tmp_path_factory, monkeypatch):
+    """Every fit and search records a run: keep the store out of the repository (and out of
+    the test's own tmp_path, which some tests list)."""
+    monkeypatch.setenv("WEIGHTFIT_RUNS", str(tmp_path_factory.mktemp("runs") / "runs.sqlite"))

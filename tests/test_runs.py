@@ -75,7 +75,7 @@ def test_record_list_show_and_read_back(tmp_path, frame, report):
         assert store.runs(data="ffff" if not run.fingerprint.startswith("ffff") else "0") == []
         assert [r.id for r in store.runs(model="affine")] == [2, 1]
         assert store.runs(model="mlp") == []
-        with pytest.raises(wf.ConfigError, match="no run 9 in .*the latest are 2, 1"):
+        with pytest.raises(wf.ConfigError, match=r"no run 9 in .*the latest are 2, 1"):
             store.get(9)
         con = sqlite3.connect(tmp_path / "runs.sqlite")
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -213,7 +213,6 @@ def test_migration_from_version_1(tmp_path, frame, report):
     con.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
     keys = ["unique_id", "ds", "cutoff", "y"]
     long = report.forecasts.melt(id_vars=keys, var_name="model", value_name="y_hat")
-    empty = json.dumps([])
     con.execute(
         "INSERT INTO runs (time, kind, command, version, fingerprint, n_series, n_forecasts, "
         "models, fitted, metrics, settings, read, overall, leaderboard) "
@@ -231,10 +230,7 @@ def test_migration_from_version_1(tmp_path, frame, report):
     )
     con.executemany(
         "INSERT INTO losses VALUES (1, ?, ?, ?, ?, ?, ?)",
-        [
-            (r.unique_id, str(r.ds), str(r.cutoff), r.model, r.y, r.y_hat)
-            for r in long.itertuples()
-        ],
+        [(r.unique_id, str(r.ds), str(r.cutoff), r.model, r.y, r.y_hat) for r in long.itertuples()],
     )
     con.commit()
     con.close()

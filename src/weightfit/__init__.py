@@ -11,7 +11,7 @@ from weightfit.tutorial import TutorialResult, tutorial, tutorial_dtype
 
 __version__ = "0.1.0"
 
-from weightfit import runs  # noqa: E402  (above evaluate: it keeps Reports)
+from weightfit import runs
 
 __all__ = [
     "MLP",
@@ -37,7 +37,7 @@ __all__ = [
     "mae",
     "minimize",
     "mse",
-    "tutorial",
     "runs",
+    "tutorial",
     "tutorial_dtype",
 ]

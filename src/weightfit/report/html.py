@@ -39,7 +39,7 @@ th{background:#f0f2f5;font-weight:600}td.t,th.t{text-align:left}
 .beats{color:#0a7a2f}.worse{color:#b42318}.muted{color:#667085}
 .verdict{font-size:16px;padding:10px 14px;background:#eef4ff;border-left:4px solid #3565d9}
 ul.warn li{color:#8a5a00}.meta{color:#475467}code{background:#f0f2f5;padding:1px 4px;
-border-radius:3px}summary{cursor:pointer;margin:8px 0}svg{max-width:100%;height:auto}.row{display:flex;gap:24px;flex-wrap:wrap}
+border-radius:3px}summary{cursor:pointer;margin:8px 0}svg{max-width:100%;height:auto}
 """
 
 
@@ -52,7 +52,11 @@ def write_html(
 ) -> Path:
     """Write ``render_html`` to ``path``, atomically. Returns the path."""
     text = render_html(report, read=read, run=run)
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return atomic_write(path, lambda tmp: _write_text(tmp, text))
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
 
 
 def render_html(report: Any, *, read: dict[str, Any] | None = None, run: Any = None) -> str:
@@ -330,7 +334,7 @@ def _skill_histogram(report: Any) -> str:
     skill = scores["skill"].to_numpy(float)
     finite = skill[np.isfinite(skill)]
     lo, hi = np.percentile(finite, [1, 99]) if len(finite) else (-1.0, 1.0)
-    bins = np.linspace(min(lo, 0), max(hi, 0) + 1e-12, 50)
+    bins = np.linspace(min(float(lo), 0.0), max(float(hi), 0.0) + 1e-12, 50).tolist()
     for name in report.fitted:
         s = scores.loc[scores.model == name, "skill"].to_numpy(float)
         ax.hist(np.clip(s[np.isfinite(s)], bins[0], bins[-1]), bins=bins, alpha=0.55, label=name)
@@ -380,7 +384,8 @@ def _series_figure(report: Any, uid: str, index: int) -> str:
     errors = {n: (frame["y"] - frame[n]).to_numpy(float) for n in shown}
     spread = np.concatenate(list(errors.values()))
     spread = spread[np.isfinite(spread)]
-    bins = np.linspace(*np.percentile(spread, [0.5, 99.5]), 30) if len(spread) else 10
+    lo, hi = np.percentile(spread, [0.5, 99.5]) if len(spread) else (-1.0, 1.0)
+    bins = np.linspace(float(lo), float(hi) + 1e-12, 30).tolist()
     for n in shown:
         hist.hist(errors[n], bins=bins, histtype="step", lw=1.4, color=colour[n], label=n)
     hist.set_title("errors (actual - forecast)")

@@ -146,9 +146,12 @@ class Store:
                 "test_rows": d["test_rows"],
             }
         )
-        for name, (labels, values) in d["weights"].items():
-            for j, label in enumerate(labels):
-                series[f"weight:{name}:{label}"] = np.asarray(values)[:, j]
+        weights = {
+            f"weight:{name}:{label}": np.asarray(values)[:, j]
+            for name, (labels, values) in d["weights"].items()
+            for j, label in enumerate(labels)
+        }
+        series = pd.concat([series, pd.DataFrame(weights)], axis=1)
         cols = [*report.metrics, "skill", "p_value"]
         table = report.scores.groupby("model", sort=False)[list(dict.fromkeys(cols))].mean()
         table = table.loc[[n for n in report.models if n in table.index]]
@@ -289,7 +292,7 @@ class Store:
                 "record; only `runs show` and `runs compare` can use it"
             )
         series = self._part(run, "series")
-        weights: dict[str, tuple[list[str], np.ndarray]] = {}
+        weights: dict[str, tuple[list[str], list[np.ndarray]]] = {}
         for col in series.columns:
             if col.startswith("weight:"):
                 _, name, label = col.split(":", 2)
