@@ -26,14 +26,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-import weightfit
 from weightfit.errors import ConfigError
+from weightfit.evaluate.report import Report
 from weightfit.runs.fingerprint import fingerprint, git_commit, report_fingerprint, run_starts
 from weightfit.runs.schema import migrate
 
@@ -217,7 +218,7 @@ class Store:
         row = {
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "command": command if command is not None else shlex.join(sys.argv),
-            "version": weightfit.__version__,
+            "version": _version(),
             "git_commit": git_commit(),
             "complete": 0,
             **{k: json.dumps(v, default=str) if k in _JSON else v for k, v in fields.items()},
@@ -306,7 +307,7 @@ class Store:
             "end": series["end"].to_numpy(),
             "test_rows": series["test_rows"].to_numpy(),
         }
-        return weightfit.Report(
+        return Report(
             forecasts=self.forecasts(run.id),
             scores=self.scores(run.id),
             describe=describe,
@@ -395,6 +396,13 @@ def read_summary(sources: list[dict[str, Any]], series: dict[str, Any]) -> dict[
         "warnings": warnings[:MAX_LISTED],
         "warnings_total": len(warnings),
     }
+
+
+def _version() -> str:
+    try:
+        return metadata.version("weightfit")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _run(row: sqlite3.Row) -> Run:
