@@ -4,7 +4,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-quick fuzz clean
+.PHONY: install browser demo test lint bench bench-quick fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -13,6 +13,11 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Chromium for the HTML report's browser test (Debian, as root; skipped quietly elsewhere).
+browser:
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -qq && apt-get install -y -qq chromium) || true
 
 demo: install
 	$(VENV)/bin/weightfit demo
@@ -23,7 +28,7 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: lint
+test: lint browser
 	$(VENV)/bin/pytest
 
 bench: install

@@ -154,6 +154,7 @@ def test_a_planted_checkpoint_runs_no_code(folder, tmp_path, monkeypatch):
     assert not marker.exists()
     groups = parts.partitions(folder, files_per_partition=20)
     key = parts.partition_key(groups[0], READ, FIT)
+    (kept / "part-00000").mkdir(parents=True, exist_ok=True)  # the finished run cleared it
     (kept / "part-00000" / "report.json").write_text(json.dumps({"key": key, "schema": "x"}))
     with pytest.raises(WeightfitError, match="not a weightfit checkpoint"):
         parts.run(groups, READ, FIT, checkpoints=parts.Checkpoints(kept))

@@ -33,6 +33,8 @@ from weightfit.tutorial import TutorialResult, tutorial, tutorial_dtype
 
 __version__ = "0.1.0"
 
+from weightfit import runs
+
 __all__ = [
     "MLP",
     "STRATEGIES",
@@ -63,6 +65,7 @@ __all__ = [
     "mae",
     "minimize",
     "mse",
+    "runs",
     "sklearn_forecaster",
     "tutorial",
     "tutorial_dtype",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shlex
 import sys
 import tempfile
 import traceback
@@ -93,6 +94,13 @@ Files = Annotated[
     list[str], typer.Argument(help="Price files, folders or globs (CSV, TXT, .gz, .zip, Parquet).")
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+Record = Annotated[bool, typer.Option(help="Keep this run in the run store (weightfit runs).")]
+RunsPath = Annotated[
+    str | None,
+    typer.Option(
+        "--runs", help="The run store (default: $WEIGHTFIT_RUNS, else .weightfit/runs.sqlite)."
+    ),
+]
 
 # The reading options, declared once: name -> (type, default, help, flag). Every command that
 # reads price files takes them through @reading and receives them as one dict, ``read``.
@@ -269,6 +277,11 @@ def fit_command(
     device: Annotated[
         str, typer.Option(help="Where the batched closed-form fits run: cpu or cuda.")
     ] = "cpu",
+    html: Annotated[
+        str | None, typer.Option("--report", help="Write a one-file HTML report here.")
+    ] = None,
+    record: Record = True,
+    runs: RunsPath = None,
     as_json: Json = False,
 ) -> None:
     """Fit a model, forecast the test part, and say whether it beats the naive baseline."""
@@ -307,7 +320,7 @@ def fit_command(
         except Interrupted as e:
             print(f"weightfit: {e}; run the same command with --resume to finish", file=sys.stderr)
             raise typer.Exit(130) from None
-    written = []
+    written = _keep(report, record, runs, html)
     if output:
         written.append(write_frame(report.to_frame(), output))
     if forecasts:
@@ -338,6 +351,8 @@ def search(
     ] = "guess,pattern,golden,adam,lbfgs,lstsq",
     max_evaluations: Annotated[int, typer.Option(help="Budget per strategy.")] = 100_000,
     plot: Annotated[str | None, typer.Option(help="Write PNG plots into this folder.")] = None,
+    record: Record = True,
+    runs: RunsPath = None,
     as_json: Json = False,
 ) -> None:
     """Run several strategies on the same data: loss, distance to the optimum, cost."""
@@ -347,10 +362,14 @@ def search(
     from weightfit.search.compare import compare_prices
 
     names = [n.strip() for n in strategies.split(",") if n.strip()]
+    frame = read_prices(files, **read)
     with err.status("searching", spinner="dots"):
-        result = compare_prices(
-            read_prices(files, **read), model, names, max_evaluations=max_evaluations
-        )
+        result = compare_prices(frame, model, names, max_evaluations=max_evaluations)
+    if record:
+        command = shlex.join(["weightfit", *sys.argv[1:]])
+        settings = {"model": model, "strategies": names, "max_evaluations": max_evaluations}
+        table = result.comparison.table
+        _store(runs).record_search(table, settings, data=frame, command=command)
     if as_json:
         print(json.dumps(result.to_dict()))
         return
@@ -452,6 +471,128 @@ def lesson_command(
     for path in paths:
         out.print(f"wrote {path}", highlight=False)
     err.print(f"done in {result.seconds:.1f} s", highlight=False)
+
+
+# -- runs: every fit and search kept; listed, shown, compared; one HTML report ---------------
+
+runs_app = typer.Typer(
+    no_args_is_help=True, help="Recorded runs: list, show, compare with a test, export, delete."
+)
+app.add_typer(runs_app, name="runs")
+RunId = Annotated[str, typer.Argument(help="A run id, as `weightfit runs list` shows.")]
+
+
+def _store(path: str | None) -> Any:
+    from weightfit.runs import Store
+
+    return Store(path)
+
+
+def _keep(report: Any, record: bool, runs: str | None, html: str | None) -> list[Any]:
+    """Record the run (unless --no-record) and write the HTML report (with --report)."""
+    written: list[Any] = []
+    command = shlex.join(["weightfit", *sys.argv[1:]])
+    run = _store(runs).record(report, command=command) if record else None
+    if html:
+        from weightfit.report.html import write_html
+
+        written.append(write_html(report, html, read=report.read, run=run))
+    return written
+
+
+@runs_app.command("list")
+@one_line_errors
+def runs_list(
+    data: Annotated[
+        str | None, typer.Option(help="Only runs on data with this fingerprint.")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Only runs that evaluated this model.")] = None,
+    runs: RunsPath = None,
+    as_json: Json = False,
+) -> None:
+    """The recorded runs, newest first."""
+    from weightfit.report.runs import render_runs
+
+    found = _store(runs).runs(data=data, model=model)
+    if as_json:
+        print(json.dumps({"runs": [r.to_dict() for r in found]}, default=str))
+        return
+    render_runs(found, out)
+
+
+@runs_app.command("show")
+@one_line_errors
+def runs_show(run_id: RunId, runs: RunsPath = None, as_json: Json = False) -> None:
+    """One run: what it ran on, its settings, leaderboard and verdict."""
+    from weightfit.report.runs import render_run
+
+    run = _store(runs).get(run_id)
+    if as_json:
+        print(json.dumps(run.to_dict(), default=str))
+        return
+    render_run(run, out)
+
+
+@runs_app.command("compare")
+@one_line_errors
+def runs_compare(
+    a: Annotated[str, typer.Argument(help="The reference run's id.")],
+    b: Annotated[str, typer.Argument(help="The challenger run's id.")],
+    model: Annotated[
+        str | None, typer.Option(help="B's model to test (default: B's best).")
+    ] = None,
+    model_a: Annotated[str | None, typer.Option(help="A's model (default: A's best).")] = None,
+    force: Annotated[bool, typer.Option(help="Pair runs on different data anyway.")] = False,
+    runs: RunsPath = None,
+    as_json: Json = False,
+) -> None:
+    """Does run B beat run A? Diebold-Mariano per series (Benjamini-Hochberg) and pooled."""
+    from weightfit.report.runs import render_run_comparison
+    from weightfit.runs import compare_runs
+
+    result = compare_runs(_store(runs), a, b, model_a=model_a, model_b=model, force=force)
+    if as_json:
+        print(json.dumps(result.to_dict()))
+        return
+    render_run_comparison(result, out)
+
+
+@runs_app.command("export")
+@one_line_errors
+def runs_export(
+    run_id: RunId,
+    output: Annotated[str, typer.Option("--output", "-o", help="A .parquet or .csv file.")],
+    runs: RunsPath = None,
+) -> None:
+    """Every forecast of a run, long: unique_id, ds, cutoff, model, y, y_hat, loss."""
+    from weightfit.report.files import write_frame
+
+    path = write_frame(_store(runs).losses(run_id), output)
+    out.print(f"wrote {path}", highlight=False)
+
+
+@runs_app.command("delete")
+@one_line_errors
+def runs_delete(run_id: RunId, runs: RunsPath = None) -> None:
+    """Remove a run and its files."""
+    run = _store(runs).delete(run_id)
+    out.print(f"deleted run {run.id} ({run.time}, {run.command})", highlight=False)
+
+
+@app.command("report")
+@one_line_errors
+def report_command(
+    run_id: RunId,
+    output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write.")],
+    runs: RunsPath = None,
+) -> None:
+    """One self-contained HTML file of a recorded run: read, leaderboard, verdict, plots."""
+    from weightfit.report.html import write_html
+
+    store = _store(runs)
+    run = store.get(run_id)
+    path = write_html(store.report(run.id), output, read=store.read_record(run.id), run=run)
+    out.print(f"wrote {path}", highlight=False)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ _FIELDS = {  # report.json: key -> type
     "schema": int,
     "key": str,
     "meta": dict,
+    "sources": list,
     "overall": dict,
     "models": list,
     "fitted": list,
@@ -114,6 +115,7 @@ class Checkpoints:
             "schema": SCHEMA,
             "key": key,
             "meta": d["meta"],
+            "sources": d.get("sources", []),
             "overall": report.overall,
             "models": report.models,
             "fitted": report.fitted,
@@ -181,6 +183,7 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
     }
     describe = {
         "meta": head["meta"],
+        "sources": head["sources"],
         "weights": weights,
         **{k: series[k].to_numpy() for k in ("rows", "start", "end", "test_rows")},
     }

@@ -133,6 +133,7 @@ def fit(
     fitted_names = [f.name for f in fitted]
     describe = {
         "meta": meta,
+        "sources": df.attrs.get("weightfit", {}).get("sources", []),
         "weights": weights,
         "rows": panel.lengths,
         "start": panel.ds[panel.offsets[:-1]],

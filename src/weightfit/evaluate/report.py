@@ -38,6 +38,11 @@ class Report:
             self._series = _series_entries(self)
         return self._series
 
+    @property
+    def read(self) -> dict[str, Any]:
+        """What was read: ``{"sources": [one record per file], "series": {id: record}}``."""
+        return {"sources": self.describe.get("sources", []), "series": self.describe["meta"]}
+
     def table(self, series: str | None = None) -> pd.DataFrame:
         """Models by measures: one series, or the mean over all series."""
         rows = self.scores if series is None else self.scores[self.scores.unique_id == series]
@@ -197,6 +202,7 @@ def combine(parts: Sequence[Report]) -> Report:
     }
     describe = {
         "meta": {k: v_ for p in parts for k, v_ in p.describe["meta"].items()},
+        "sources": [s for p in parts for s in p.describe.get("sources", [])],
         "weights": weights,
         **{
             key: np.concatenate([p.describe[key] for p in parts])

@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from weightfit.report.files import atomic_write
+from weightfit.atomic import atomic_write
 
 
 def _save(fig: Any, path: Path) -> Path:
