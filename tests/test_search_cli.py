@@ -3,7 +3,12 @@ tutorial's last section, as a user runs them."""
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
+
+import weightfit as wf
+from weightfit.errors import ConfigError
 
 from weightfit.cli import app
 from weightfit.data import sample_path
@@ -50,7 +55,7 @@ def test_search_two_weights_draws_contours_and_says_what_it_skipped(tmp_path):
     assert (tmp_path / "search-paths.png").exists()
 
 
-MODELS = ["scale", "affine", "ar:3", "mlp:3"]
+MODELS = ["scale", "affine", "ar:3", "mlp:3"]  # lstm and gru: tests/test_recurrent.py
 SEARCHES = [
     "guess",
     "pattern",
@@ -64,26 +69,65 @@ SEARCHES = [
     "lstsq",
 ]
 ONE_WEIGHT = {"golden", "brent"}
+NETWORKS = ("mlp", "lstm")
+
+
+@pytest.fixture(scope="module")
+def small():
+    """Three series of 200 prices: every pair below is one quick fit in the library."""
+    rng = np.random.default_rng(42)
+    frames = [
+        pd.DataFrame(
+            {
+                "unique_id": uid,
+                "ds": pd.bdate_range("2022-01-03", periods=200),
+                "y": start * np.exp(np.cumsum(rng.normal(0.0003, 0.015, 200))),
+            }
+        )
+        for uid, start in (("AAA", 20.0), ("BBB", 150.0), ("CCC", 3000.0))
+    ]
+    return pd.concat(frames, ignore_index=True)
 
 
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("search", SEARCHES)
-def test_fit_every_model_with_every_search(three_tickers, model, search):  # noqa: F811
-    budget = ["--max-evaluations", "3000"] if model.startswith("mlp") else []
-    result = run_cli(
-        app, ["fit", str(three_tickers), "--model", model, "--search", search, "--json", *budget]
-    )
+def test_fit_every_model_with_every_search(small, model, search):
+    """Every pair either fits (a verdict per series, finite measures) or is refused with a
+    ConfigError that says why; never anything else."""
     impossible = (search in ONE_WEIGHT and model != "scale") or (
-        search == "lstsq" and model.startswith("mlp")
+        search == "lstsq" and model.startswith(NETWORKS)
     )
-    if impossible:  # a clear one-line refusal, not a traceback
+    budget = 300 if model.startswith(NETWORKS) else 3000
+    if impossible:
+        with pytest.raises(ConfigError, match="single weight|no closed form"):
+            wf.fit(small, model, search, max_evaluations=budget)
+        return
+    report = wf.fit(small, model, search, max_evaluations=budget)
+    assert [s["id"] for s in report.series] == ["AAA", "BBB", "CCC"]
+    assert all(s["verdict"] for s in report.series)
+    assert np.isfinite(report.scores["mse"]).all()
+
+
+@pytest.mark.parametrize(
+    ("model", "search", "refusal"),
+    [
+        ("ar:3", "pattern", None),
+        ("affine", "golden", "golden searches a single weight; this model has 2"),
+        ("mlp:3", "lstsq", "no closed form"),
+    ],
+)
+def test_fit_model_and_search_from_the_command_line(three_tickers, model, search, refusal):  # noqa: F811
+    result = run_cli(
+        app,
+        ["fit", str(three_tickers), "--model", model, "--search", search, "--json"],
+    )
+    if refusal:  # a clear one-line refusal, not a traceback
         assert result.exit_code == 2
-        assert result.stderr.startswith("weightfit: error: ")
-        assert ("single weight" in result.stderr) or ("no closed form" in result.stderr)
+        assert result.stderr.startswith("weightfit: error: ") and refusal in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
         return
     assert result.exit_code == 0, result.stderr
-    got = json.loads(result.stdout)
-    assert len(got["series"]) == 3 and all(s["verdict"] for s in got["series"])
+    assert len(json.loads(result.stdout)["series"]) == 3
 
 
 def test_tutorial_ends_with_the_better_strategies():
