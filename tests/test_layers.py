@@ -77,3 +77,17 @@ def test_a_cycle_between_siblings_is_found(tmp_path):
     result = lint(tmp_path, "from weightfit.search import compare  # noqa", "search/driver.py")
     assert result.returncode == 1
     assert "No cycles between the modules of any package BROKEN" in result.stdout
+
+
+def test_the_readme_layout_matches_the_tree():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Layout", 1)[1].split("```")[1]
+    listed = {line.split()[0].rstrip("/").removesuffix(".py") for line in block.splitlines()[2:]
+              if line.startswith("  ") and not line.startswith("   ")}  # fmt: skip
+    package = ROOT / "src" / "weightfit"
+    tree = {
+        p.stem if p.is_file() else p.name
+        for p in package.iterdir()
+        if (p.suffix == ".py" and not p.name.startswith("__")) or (p / "__init__.py").exists()
+    }
+    assert listed == tree
