@@ -101,11 +101,7 @@ class Report:
     def verdicts(self) -> list[str]:
         """The verdict in words for each row of ``scores``."""
         sc = self.scores
-        test = sc["test"] if "test" in sc else [v.DM] * len(sc)
-        words = [
-            v.judge(s, p, str(t))[1]
-            for s, p, t in zip(sc["skill"], sc["p_value"], test, strict=True)
-        ]
+        words = v.verdicts_of(sc)
         return ["the baseline" if m == "Naive" else w for m, w in zip(sc.model, words, strict=True)]
 
     def to_dict(self) -> dict[str, Any]:
@@ -231,8 +227,9 @@ def _overall_table(report: Report) -> pd.DataFrame:
     """The all-series leaderboard: scale-free aggregates only (see ``Report.table``)."""
     models = report.overall.get("models", {})
     members = (report.overall.get("multiple", {}).get("pooled", {}).get("mcs") or {}).get("members")
+    free = [c for c in dict.fromkeys([*report.metrics, "mase", "rmsse"]) if c in SCALE_FREE]
     means = report.scores.groupby("model", sort=False)[
-        [c for c in report.metrics if c in SCALE_FREE]
+        [c for c in free if c in report.scores]
     ].mean()
     rows = []
     for name in report.models:
@@ -241,8 +238,8 @@ def _overall_table(report: Report) -> pd.DataFrame:
         row.update(
             median_skill=o.get("median_skill"),
             relative_mse=o.get("gmean_relative_mse"),
-            mase=o.get("mase"),
-            rmsse=o.get("rmsse"),
+            mase=means.loc[name, "mase"] if "mase" in means else None,
+            rmsse=means.loc[name, "rmsse"] if "rmsse" in means else None,
             p_value=o.get("p_value"),
             test=o.get("test"),
             beats=o.get("beats_naive_on"),
@@ -311,6 +308,8 @@ def overall(
             nests.get(name) is not None,
         )
         status, words = v.judge(mean_skill, float(p_[0]), f"pooled {test_[0]}")
+        if n_series == 1:  # one series: its own tests are the answer
+            status, words = str(rows["status"].iloc[0]), v.verdicts_of(rows)[0]
         q = rows["q_value"].to_numpy(dtype=float) if "q_value" in rows else np.full(len(rows), 1)
         beats = int(((q < v.ALPHA) & (skill > 0)).sum())
         raw = int((rows["status"] == "beats").sum())

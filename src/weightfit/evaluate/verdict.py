@@ -48,6 +48,15 @@ def decide(
     return status, np.where(worse, p_dm, p_cw), np.where(worse, DM, CW).astype(object)
 
 
+def verdicts_of(scores: Any) -> list[str]:
+    """``judge``'s words for each row of a scores frame (skill, p_value, test)."""
+    tests = scores["test"] if "test" in scores else [DM] * len(scores)
+    return [
+        judge(float(s), float(p), str(t))[1]
+        for s, p, t in zip(scores["skill"], scores["p_value"], tests, strict=True)
+    ]
+
+
 def statuses(skill: np.ndarray, p: np.ndarray) -> np.ndarray:
     """``judge``'s status for many rows at once."""
     significant = p < ALPHA  # NaN compares False
