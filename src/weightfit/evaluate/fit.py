@@ -73,7 +73,7 @@ def fit(
     >>> from weightfit.data import sample
     >>> report = fit(sample("msft"), "scale", test=0.2)
     >>> report.series[0]["verdict"]  # doctest: +ELLIPSIS
-    'no model beats naive: ...'
+    'Drift beats naive (skill 0.001356, Clark-West p = 0.0048); no fitted model does: ...'
     """
     metric_names = m.check_metrics(list(metrics))
     panel = Panel.from_frame(df)
@@ -144,8 +144,11 @@ def fit(
         row.update(test=test_name, status=status)
         row["move_ratio"] = np.sqrt(ctx.mean((f - last) ** 2) / real_moves)
         row.update(returns_view(y, f, last, series, panel.n_series))
-        rows.append(pd.DataFrame({"unique_id": panel.ids, "model": name, **row}))
-    scores = pd.concat(rows, ignore_index=True)
+        rows.append(
+            {"unique_id": panel.ids, "model": np.full(panel.n_series, name, dtype=object), **row}
+        )
+    # one frame from whole columns (model-major: all series of model 1, then model 2, ...)
+    scores = pd.DataFrame({c: np.concatenate([np.asarray(r[c]) for r in rows]) for c in rows[0]})
     scores.loc[scores.model == "Naive", ["status", "test"]] = ["baseline", None]
 
     meta = df.attrs.get("weightfit", {}).get("series", {})

@@ -129,7 +129,7 @@ def spa_mcs(losses: np.ndarray, names: list[str], h: int = 1) -> dict[str, Any]:
         "mcs": {
             "test": "MCS (Hansen, Lunde & Nason 2011), range statistic",
             "size": MCS_SIZE,
-            "members": [names[i] for i in sorted(mcs.included)],
+            "members": [names[i] for i in sorted(int(str(i)) for i in mcs.included)],
             "p_values": {names[int(i)]: float(v) for i, v in mcs_p.items()},
             "n": len(losses),
             **options,
