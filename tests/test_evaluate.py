@@ -179,8 +179,11 @@ def test_refit_false_fits_once():
 def test_verdict_words():
     from weightfit.evaluate.verdict import judge, summarise
 
-    assert judge(0.05, 0.001) == ("beats", "beats naive (skill 0.05, p = 0.001)")
-    assert judge(0.0003, 0.41) == ("no_better", "no better than naive (skill 0.0003, p = 0.41)")
+    assert judge(0.05, 0.001) == ("beats", "beats naive (skill 0.05, Diebold-Mariano p = 0.001)")
+    assert judge(0.0003, 0.41, "Clark-West") == (
+        "no_better",
+        "no better than naive (skill 0.0003, Clark-West p = 0.41)",
+    )
     assert judge(-0.2, 0.0001)[0] == "worse"
     assert summarise(
         {
@@ -226,8 +229,14 @@ def test_bad_settings():
         Fitted("scale", "lstsq", loss="mae").fit(Panel.from_frame(df), np.array([50, 50, 50]))
 
 
-def test_overall_verdict_says_how_many_wins_chance_would_give():
+def test_overall_verdict_counts_wins_at_a_false_discovery_rate():
+    # 40 random walks: a model no better than naive wins a few series by chance; the count
+    # of wins is Benjamini-Hochberg adjusted (tests/test_stats.py checks the q-values)
     df = panel(lengths=(80,) * 40, seed=3)
     report = wf.fit(df, "scale", test=0.25)
-    verdict = report.overall["models"]["Scale"]["verdict"]
-    assert verdict.endswith("of 40 series (chance alone would give about 1)")
+    o = report.overall["models"]["Scale"]
+    assert o["verdict"].endswith(
+        f"beats naive on {o['beats_naive_on']} of 40 series at a 5% false-discovery rate "
+        f"({o['beats_naive_unadjusted']} unadjusted)"
+    )
+    assert o["beats_naive_on"] <= o["beats_naive_unadjusted"]

@@ -14,8 +14,10 @@ from weightfit.errors import ConfigError
 from weightfit.evaluate import metrics as m
 from weightfit.evaluate import verdict as v
 from weightfit.evaluate.cv import Fitted, get_forecaster, holdout_cutoffs, rolling_cutoffs, run
+from weightfit.evaluate.cw import clark_west
 from weightfit.evaluate.dm import diebold_mariano
-from weightfit.evaluate.report import Report, overall
+from weightfit.evaluate.report import Report, overall, with_fdr
+from weightfit.evaluate.returns import returns_view
 from weightfit.models.baselines import Baseline, Naive, default_baselines
 
 
@@ -31,6 +33,12 @@ def _scales(panel: Panel, first_cutoff: np.ndarray, m_: int) -> tuple[np.ndarray
     mae = segment_sum(np.abs(np.nan_to_num(diff)), start, stop) / count
     mse = segment_sum(np.nan_to_num(diff) ** 2, start, stop) / count
     return mae, mse
+
+
+def _nests(forecaster: Any) -> str | None:
+    """Why a forecaster nests naive (its model's or its own ``nests_naive_why``), or None."""
+    owner = forecaster.model if isinstance(forecaster, Fitted) else forecaster
+    return str(owner.nests_naive_why) if getattr(owner, "nests_naive", False) else None
 
 
 def fit(
@@ -55,12 +63,17 @@ def fit(
     ``test`` holds out each series' last fraction (or everything from a date) for one-step
     forecasts with the weights fitted once on the rest; ``cv`` runs that many rolling-origin
     windows instead, refitting at each cutoff, for ``h``-step forecasts. ``tests=False``
-    skips the Diebold-Mariano tests (and so the verdicts, which rest on them): measures only.
+    skips the tests (and so the verdicts, which rest on them): measures only.
+
+    Each model is tested against naive per series: Clark-West where it nests naive, with
+    Diebold-Mariano beside it; the p-values get Benjamini-Hochberg q-values over series; all
+    series together get a pooled test; the candidates together get Hansen's SPA test and the
+    Model Confidence Set; every price forecast is also judged as a return forecast.
 
     >>> from weightfit.data import sample
     >>> report = fit(sample("msft"), "scale", test=0.2)
     >>> report.series[0]["verdict"]  # doctest: +ELLIPSIS
-    'no model beats naive: ...'
+    'Drift beats naive (skill 0.001356, Clark-West p = 0.0048); no fitted model does: ...'
     """
     metric_names = m.check_metrics(list(metrics))
     panel = Panel.from_frame(df)
@@ -108,26 +121,35 @@ def fit(
     real_moves = ctx.mean((y - last) ** 2)  # (S,) the naive MSE: the size of the real moves
 
     rows = []
+    nests = {f.name: _nests(f) for f in forecasters}  # name -> why it nests naive, or None
     for name in names:
         f = frame[name].to_numpy()
         row = {k: m.MEASURES[k](ctx, f) for k in metric_names}
-        row["skill"] = m.MEASURES["skill"](ctx, f)
-        if name == "Naive" or not tests:
-            stat = p = p_abs = np.full(panel.n_series, np.nan)
-        else:
+        for k in ("skill", "mase", "rmsse"):  # the scale-free aggregates of ``overall``
+            row[k] = m.MEASURES[k](ctx, f)
+        nan = np.full(panel.n_series, np.nan)
+        stat = p_dm = p_abs = cw = p_cw = nan
+        if name != "Naive" and tests:
             e = y - f
             if not at_h.all():
                 e, ne, codes = e[at_h], naive_err[at_h], series[at_h]
             else:
                 ne, codes = naive_err, series
-            stat, p = diebold_mariano(e, ne, codes, h=h, power=2)
+            stat, p_dm = diebold_mariano(e, ne, codes, h=h, power=2)
             _, p_abs = diebold_mariano(e, ne, codes, h=h, power=1)
-        row.update(dm=stat, p_value=p, p_value_abs=p_abs)
+            if nests[name] is not None:
+                cw, p_cw = clark_west(e, ne, codes, h=h, n_series=panel.n_series)
+        status, p, test_name = v.decide(row["skill"], p_dm, p_cw, nests[name] is not None)
+        row.update(dm=stat, p_dm=p_dm, p_value_abs=p_abs, cw=cw, p_cw=p_cw, p_value=p)
+        row.update(test=test_name, status=status)
         row["move_ratio"] = np.sqrt(ctx.mean((f - last) ** 2) / real_moves)
-        rows.append(pd.DataFrame({"unique_id": panel.ids, "model": name, **row}))
-    scores = pd.concat(rows, ignore_index=True)
-    scores["status"] = v.statuses(scores["skill"].to_numpy(), scores["p_value"].to_numpy())
-    scores.loc[scores.model == "Naive", "status"] = "baseline"
+        row.update(returns_view(y, f, last, series, panel.n_series))
+        rows.append(
+            {"unique_id": panel.ids, "model": np.full(panel.n_series, name, dtype=object), **row}
+        )
+    # one frame from whole columns (model-major: all series of model 1, then model 2, ...)
+    scores = pd.DataFrame({c: np.concatenate([np.asarray(r[c]) for r in rows]) for c in rows[0]})
+    scores.loc[scores.model == "Naive", ["status", "test"]] = ["baseline", None]
 
     meta = df.attrs.get("weightfit", {}).get("series", {})
     fitted_names = [f.name for f in fitted]
@@ -140,7 +162,15 @@ def fit(
         "end": panel.ds[panel.offsets[1:] - 1],
         "test_rows": np.bincount(cutoffs.series, minlength=panel.n_series) * h,
     }
-    summary = overall(scores, frame, fitted_names, h) if tests else {"series": panel.n_series}
+    settings = {
+        **protocol,
+        "search": str(search),
+        "seasonality": seasonality,
+        "tests": tests,
+        "nests_naive": nests,
+    }
+    scores = with_fdr(scores)
+    summary = overall(scores, frame, names, fitted_names, settings)
     return Report(
         forecasts=frame,
         scores=scores,
@@ -149,5 +179,5 @@ def fit(
         models=names,
         fitted=fitted_names,
         metrics=metric_names,
-        settings={**protocol, "search": str(search), "seasonality": seasonality},
+        settings=settings,
     )

@@ -12,8 +12,13 @@ import pandas as pd
 
 from weightfit.errors import ConfigError
 from weightfit.evaluate import metrics as m
+from weightfit.evaluate import multiple as mt
 from weightfit.evaluate import verdict as v
-from weightfit.evaluate.dm import diebold_mariano
+from weightfit.evaluate.multiple import fdr, pooled_test, spa_mcs
+
+RETURNS = ("r2_price", "r2_return", "hit_rate", "hit_base", "pt", "p_pt")
+TESTS = ("test", "p_value", "q_value", "dm", "p_dm", "p_value_abs", "cw", "p_cw")
+SCALE_FREE = ("mape", "smape", "mase", "rmsse", "theil_u2", "skill", "direction")
 
 
 @dataclass
@@ -44,10 +49,22 @@ class Report:
         return {"sources": self.describe.get("sources", []), "series": self.describe["meta"]}
 
     def table(self, series: str | None = None) -> pd.DataFrame:
-        """Models by measures: one series, or the mean over all series."""
+        """Models by measures. For one series: its measures, the test that decides and its
+        p-value (``p_value``, ``test``), Diebold-Mariano and Clark-West beside it, MCS
+        membership (``mcs``) and the returns view. Over several series (``series=None``): only
+        scale-free aggregates (see ``overall``): the mean of each scale-free measure (the
+        price-scale ones, mse, rmse, mae, are NaN: a mean across price scales means nothing),
+        median skill, the geometric mean of relative MSE, the pooled test's ``p_value`` and the
+        count of series beaten at a 5% false-discovery rate."""
+        if series is None and len(self.describe["rows"]) > 1:
+            return _overall_table(self)
         rows = self.scores if series is None else self.scores[self.scores.unique_id == series]
-        cols = [*self.metrics, "p_value"]
-        out = rows.groupby("model", sort=False)[cols].mean()
+        uid = str(rows.unique_id.iloc[0])
+        cols = [*self.metrics, *[c for c in (*TESTS, *RETURNS) if c in rows]]
+        out = rows.set_index("model")[list(dict.fromkeys(cols))]
+        multiple = self.overall.get("multiple", {}).get("series", {}).get(uid) or {}
+        members = (multiple.get("mcs") or {}).get("members")
+        out["mcs"] = [None if members is None else n in members for n in out.index]
         return out.loc[[n for n in self.models if n in out.index]]
 
     def best(self, series: str | None = None) -> dict[str, str]:
@@ -60,21 +77,32 @@ class Report:
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per series and model: measures, DM statistic, p values and verdict."""
+        """One row per series and model: measures, every test (statistic, p-value, and the
+        options: tested forecasts ``n``, HAC ``lags``, the bootstrap's block size and seed),
+        the SPA p-value of the series, MCS membership, the returns view and the verdict."""
         frame = self.scores.copy()
+        h = int(self.settings.get("h", 1))
+        frame["n"] = np.tile(np.asarray(self.describe["test_rows"]) // h, len(self.models))
+        frame["lags"] = h - 1  # Diebold-Mariano and Clark-West; both on the h-step errors
+        per = self.overall.get("multiple", {}).get("series", {})
+        spa = {uid: (r.get("spa") or {}) for uid, r in per.items()}
+        mcs = {uid: (r.get("mcs") or {}) for uid, r in per.items()}
+        ids = frame.unique_id.astype(str)
+        frame["spa_p"] = [spa.get(u, {}).get("p_value", np.nan) for u in ids]
+        frame["in_mcs"] = [
+            (n in mcs[u]["members"]) if mcs.get(u) else None
+            for u, n in zip(ids, frame.model, strict=True)
+        ]
+        frame["bootstrap_block"] = [spa.get(u, {}).get("block_size", np.nan) for u in ids]
+        frame["bootstrap_seed"] = mt.SEED if per else np.nan
         frame["verdict"] = self.verdicts()
         return frame
 
     def verdicts(self) -> list[str]:
         """The verdict in words for each row of ``scores``."""
-        words = [
-            v.judge(s, p)[1]
-            for s, p in zip(self.scores["skill"], self.scores["p_value"], strict=True)
-        ]
-        return [
-            "the baseline" if m == "Naive" else w
-            for m, w in zip(self.scores.model, words, strict=True)
-        ]
+        sc = self.scores
+        words = v.verdicts_of(sc)
+        return ["the baseline" if m == "Naive" else w for m, w in zip(sc.model, words, strict=True)]
 
     def to_dict(self) -> dict[str, Any]:
         return {"series": self.series, "overall": self.overall, "settings": self.settings}
@@ -84,20 +112,35 @@ def _series_entries(report: Report) -> list[dict[str, Any]]:
     d, names, scores = report.describe, report.models, report.scores
     n_series = len(d["rows"])
     by = {c: scores[c].to_numpy().reshape(len(names), n_series) for c in scores.columns}
-    keys = [*report.metrics, "p_value", "p_value_abs", "dm"]
+    tested = [k for k in (*TESTS, "mase", "rmsse") if k in by and k not in report.metrics]
+    returns = [k for k in RETURNS if k in by]
+    h = int(report.settings.get("h", 1))
+    nests = report.settings.get("nests_naive", {})
+    per = report.overall.get("multiple", {}).get("series", {})
     out = []
     for s in range(n_series):
         uid = str(by["unique_id"][0, s])
         info = d["meta"].get(uid, {})
+        multiple = per.get(uid)
+        members = ((multiple or {}).get("mcs") or {}).get("members")
+        n = int(d["test_rows"][s]) // h
         warnings = list(info.get("warnings", []))
         models: dict[str, dict[str, Any]] = {}
         judged: dict[str, dict[str, Any]] = {}
         for j, name in enumerate(names):
             entry: dict[str, Any] = {k: _num(by[k][j, s]) for k in report.metrics}
-            if name != "Naive":
-                entry.update({k: _num(by[k][j, s]) for k in keys[len(report.metrics) :]})
-                words = v.judge(float(by["skill"][j, s]), float(by["p_value"][j, s]))[1]
-                entry.update(verdict=words, status=by["status"][j, s])
+            entry["returns"] = {k: _num(by[k][j, s]) for k in returns}
+            if members is not None:
+                entry["in_mcs"] = name in members
+            if name != "Naive" and "status" in by:
+                entry.update({k: _num(by[k][j, s]) for k in tested if k != "test"})
+                test = str(by["test"][j, s]) if "test" in by else v.DM
+                skill = float(by["skill"][j, s])
+                words = v.judge(skill, float(by["p_value"][j, s]), test)[1]
+                entry.update(test=test, nests_naive=nests.get(name), verdict=words)
+                entry["status"] = by["status"][j, s]
+                entry["tests"] = _test_records(by, j, s, n, h, nests.get(name) is not None)
+                judged[name] = {"status": entry["status"], "skill": skill, "verdict": words}
             if name in d["weights"]:
                 labels, values = d["weights"][name]
                 w = dict(zip(labels, values[s].tolist(), strict=True))
@@ -106,14 +149,11 @@ def _series_entries(report: Report) -> list[dict[str, Any]]:
                     entry["weight"] = next(iter(w.values()))
             models[name] = entry
             if name in report.fitted:
-                judged[name] = {
-                    "status": entry["status"],
-                    "skill": float(by["skill"][j, s]),
-                    "verdict": entry["verdict"],
-                }
                 warning = v.tracking_warning(name, float(by["move_ratio"][j, s]))
                 if warning:
                     warnings.append(warning)
+        verdict = v.summarise(judged, report.fitted)
+        more = v.multiple_words(multiple)
         out.append(
             {
                 "id": uid,
@@ -123,10 +163,49 @@ def _series_entries(report: Report) -> list[dict[str, Any]]:
                 "price_column": info.get("price_column"),
                 "test_rows": int(d["test_rows"][s]),
                 "models": models,
-                "verdict": v.summarise(judged),
+                "multiple": multiple,
+                "verdict": f"{verdict}; {more}" if more else verdict,
                 "warnings": warnings,
             }
         )
+    return out
+
+
+def _test_records(
+    by: dict[str, np.ndarray], j: int, s: int, n: int, h: int, nested: bool
+) -> dict[str, Any]:
+    """Each test of model ``j`` on series ``s``: name, statistic, p-value, n, alternative and
+    options, as plain data."""
+    out: dict[str, Any] = {
+        "diebold_mariano": {
+            "statistic": _num(by["dm"][j, s]),
+            "p_value": _num(by["p_dm"][j, s]),
+            "p_value_absolute_error": _num(by["p_value_abs"][j, s]),
+            "n": n,
+            "alternative": "two-sided",
+            "loss": "squared error",
+            "lags": h - 1,
+            "correction": "Harvey-Leybourne-Newbold (t with n - 1 df)",
+        }
+    }
+    if nested:
+        out["clark_west"] = {
+            "statistic": _num(by["cw"][j, s]),
+            "p_value": _num(by["p_cw"][j, s]),
+            "n": n,
+            "alternative": "greater (the model is more accurate)",
+            "lags": h - 1,
+            "kernel": "Bartlett (Newey-West), normal p-value",
+        }
+    if "pt" in by:
+        out["pesaran_timmermann"] = {
+            "statistic": _num(by["pt"][j, s]),
+            "p_value": _num(by["p_pt"][j, s]),
+            "n": n * h,
+            "alternative": "greater (calls the direction better than chance)",
+        }
+    if "q_value" in by:
+        out["benjamini_hochberg"] = {"q_value": _num(by["q_value"][j, s]), "over": "series"}
     return out
 
 
@@ -135,43 +214,183 @@ def _num(x: Any) -> float | None:
     return None if x != x else x
 
 
-def overall(scores: pd.DataFrame, forecasts: pd.DataFrame, fitted: list[str], h: int) -> dict:
-    """Over all series: mean skill, how many series each model beats naive on, and one DM
-    test on errors scaled by each series' naive RMSE (so no ticker dominates by its price).
-    Built from the scores and forecasts alone, so partial runs combine into the same answer."""
+def with_fdr(scores: pd.DataFrame) -> pd.DataFrame:
+    """``scores`` with ``q_value`` (added in place): each model's p-values over series,
+    Benjamini-Hochberg adjusted (recomputed whenever the set of series changes: ``combine``)."""
+    q = np.full(len(scores), np.nan)
+    for _, idx in scores.groupby("model", sort=False).indices.items():
+        q[idx] = fdr(scores["p_value"].to_numpy(dtype=float)[idx])
+    scores["q_value"] = q  # in place: a copy of a frame of millions of rows costs seconds
+    return scores
+
+
+def _overall_table(report: Report) -> pd.DataFrame:
+    """The all-series leaderboard: scale-free aggregates only (see ``Report.table``)."""
+    models = report.overall.get("models", {})
+    members = (report.overall.get("multiple", {}).get("pooled", {}).get("mcs") or {}).get("members")
+    free = [c for c in dict.fromkeys([*report.metrics, "mase", "rmsse"]) if c in SCALE_FREE]
+    means = report.scores.groupby("model", sort=False)[
+        [c for c in free if c in report.scores]
+    ].mean()
+    rows = []
+    for name in report.models:
+        o = models.get(name, {})
+        row = {c: means.loc[name, c] if c in means else np.nan for c in report.metrics}
+        row.update(
+            median_skill=o.get("median_skill"),
+            relative_mse=o.get("gmean_relative_mse"),
+            mase=means.loc[name, "mase"] if "mase" in means else None,
+            rmsse=means.loc[name, "rmsse"] if "rmsse" in means else None,
+            p_value=o.get("p_value"),
+            test=o.get("test"),
+            beats=o.get("beats_naive_on"),
+            mcs=None if members is None else name in members,
+        )
+        rows.append(pd.Series(row, name=name))
+    frame = pd.DataFrame(rows)
+    for c in frame.columns:
+        if c not in ("test", "mcs"):
+            frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+    return frame
+
+
+def overall(
+    scores: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    models: list[str],
+    fitted: list[str],
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """Over all series, for every candidate (baselines and fitted models alike): scale-free
+    aggregates (mean and median skill, the geometric mean of relative MSE, mean MASE and
+    RMSSE), the count of series it beats naive on at a 5% false-discovery rate (q-values of
+    ``with_fdr``), and one pooled test on scale-free differentials (each series' loss
+    differential over its naive MSE, averaged across series per forecast date, Newey-West over
+    time): Clark-West for a model that nests naive, Diebold-Mariano otherwise. Then Hansen's
+    SPA and the MCS (``multiple``): per series up to ``multiple.MAX_SERIES`` series, and on the
+    pooled scale-free losses when there are several. Built from the scores and forecasts
+    alone, so partial runs combine into the same answer."""
     codes, uniques = pd.factorize(forecasts["unique_id"], sort=False)
     n_series = len(uniques)
+    if not settings.get("tests", True):
+        return {"series": n_series}
+    h = int(settings.get("h", 1))
+    nests = settings.get("nests_naive", {})
+    candidates = [n for n in models if n != "Naive"]
     y = forecasts["y"].to_numpy()
     naive_err = y - forecasts["Naive"].to_numpy()
     count = np.bincount(codes, minlength=n_series)
     naive_mse = np.bincount(codes, weights=naive_err**2, minlength=n_series) / count
-    scale = np.sqrt(np.where(naive_mse > 0, naive_mse, np.nan))[codes]
+    scale = np.where(naive_mse > 0, naive_mse, np.nan)[codes]  # (N,) each row's naive MSE
     horizon = np.arange(len(forecasts)) % h + 1  # each window's h forecasts are consecutive
-    at_h = horizon == h  # the h-step errors, autocorrelated up to lag h - 1
+    at_h = (horizon == h) & np.isfinite(scale)  # the h-step errors, autocorrelated to lag h - 1
+    dates = pd.factorize(forecasts["ds"].to_numpy()[at_h], sort=True)[0]
+    ne = naive_err[at_h]
     out: dict[str, Any] = {"series": n_series, "models": {}}
     judged = {}
-    # a two-sided test at ALPHA with skill > 0: a model no better than naive "beats" it on
-    # about ALPHA / 2 of the series by chance; many series make some wins certain
-    chance = round(v.ALPHA / 2 * n_series)
-    for name in fitted:
+    for name in candidates:
         rows = scores[scores.model == name]
-        e = (y - forecasts[name].to_numpy()) / scale
-        ok = at_h & np.isfinite(e)
-        _, p = diebold_mariano(e[ok], (naive_err / scale)[ok], None, h=h)  # one pooled stream
-        skill = float(np.nanmean(rows["skill"]))
-        status, words = v.judge(skill, float(p[0]))
-        beats = int((rows["status"] == "beats").sum())
+        skill = rows["skill"].to_numpy(dtype=float)
+        e = (y - forecasts[name].to_numpy())[at_h]
+        sc = scale[at_h]
+        dm = pooled_test((ne * ne - e * e) / sc, dates, h, one_sided=False)
+        tests = {"diebold_mariano": dm}
+        p_cw = np.nan
+        if nests.get(name) is not None:
+            gap = e - ne
+            f = ne * ne - (e * e - gap * gap)
+            tests["clark_west"] = pooled_test(f / sc, dates, h, one_sided=True)
+            p_cw = _nan(tests["clark_west"]["p_value"])
+        mean_skill = float(np.nanmean(skill)) if np.isfinite(skill).any() else np.nan
+        _, p_, test_ = v.decide(
+            np.array([mean_skill]),
+            np.array([_nan(dm["p_value"])]),
+            np.array([p_cw]),
+            nests.get(name) is not None,
+        )
+        status, words = v.judge(mean_skill, float(p_[0]), f"pooled {test_[0]}")
+        if n_series == 1:  # one series: its own tests are the answer
+            status, words = str(rows["status"].iloc[0]), v.verdicts_of(rows)[0]
+        q = rows["q_value"].to_numpy(dtype=float) if "q_value" in rows else np.full(len(rows), 1)
+        beats = int(((q < v.ALPHA) & (skill > 0)).sum())
+        raw = int((rows["status"] == "beats").sum())
+        relative = 1 - skill
+        ok = np.isfinite(relative) & (relative > 0)
+        count_words = (
+            f"beats naive on {beats} of {n_series} series at a 5% false-discovery rate"
+            f" ({raw} unadjusted)"
+            if n_series > 1
+            else ""
+        )
         out["models"][name] = {
-            "mean_skill": skill,
-            "p_value": _num(p[0]),
+            "fitted": name in fitted,
+            "nests_naive": nests.get(name),
+            "mean_skill": _num(mean_skill),
+            "median_skill": _num(float(np.nanmedian(skill)) if ok.any() else np.nan),
+            "gmean_relative_mse": _num(float(np.exp(np.log(relative[ok]).mean())))
+            if ok.any()
+            else None,
+            "mase": _num(float(np.nanmean(rows["mase"]))) if "mase" in rows else None,
+            "rmsse": _num(float(np.nanmean(rows["rmsse"]))) if "rmsse" in rows else None,
+            "p_value": _num(float(p_[0])),
+            "test": f"pooled {test_[0]}",
+            "pooled": tests,
             "beats_naive_on": beats,
+            "beats_naive_unadjusted": raw,
             "status": status,
-            "verdict": f"{words}; beats naive on {beats} of {n_series} series"
-            + (f" (chance alone would give about {chance:g})" if n_series >= 20 else ""),
+            "verdict": f"{words}; {count_words}" if count_words else words,
         }
-        judged[name] = {"status": status, "skill": skill, "verdict": out["models"][name]["verdict"]}
-    out["verdict"] = v.summarise(judged)
+        judged[name] = {
+            "status": status,
+            "skill": mean_skill,
+            "verdict": out["models"][name]["verdict"],
+        }
+    out["multiple"] = _multiple(forecasts, codes, uniques, at_h, dates, scale, candidates, h)
+    pooled = out["multiple"].get("pooled") or next(
+        iter(out["multiple"].get("series", {}).values()), None
+    )
+    verdict = v.summarise(judged, fitted)
+    more = v.multiple_words(pooled)
+    out["verdict"] = f"{verdict}; {more}" if more else verdict
     return out
+
+
+def _multiple(
+    forecasts: pd.DataFrame,
+    codes: np.ndarray,
+    uniques: Any,
+    at_h: np.ndarray,
+    dates: np.ndarray,
+    scale: np.ndarray,
+    candidates: list[str],
+    h: int,
+) -> dict[str, Any]:
+    """SPA and MCS of every candidate against naive: per series (a few series), and on the
+    pooled scale-free losses (several series)."""
+    if not candidates:
+        return {}
+    names = ["Naive", *candidates]
+    y = forecasts["y"].to_numpy()[at_h]
+    losses = np.stack([(y - forecasts[n].to_numpy()[at_h]) ** 2 for n in names], axis=1)  # (N, M)
+    n_series = len(uniques)
+    out: dict[str, Any] = {}
+    if n_series <= mt.MAX_SERIES:
+        c = codes[at_h]
+        out["series"] = {
+            str(uid): spa_mcs(losses[c == s], names, h) for s, uid in enumerate(uniques)
+        }
+    if n_series > 1:
+        relative = losses / scale[at_h][:, None]  # each series' losses over its naive MSE
+        pooled = spa_mcs(mt.by_date(relative, dates), names, h)
+        out["pooled"] = {
+            "scope": "the cross-sectional mean of the losses over naive MSE per date",
+            **pooled,
+        }
+    return out
+
+
+def _nan(x: float | None) -> float:
+    return np.nan if x is None else float(x)
 
 
 def combine(parts: Sequence[Report]) -> Report:
@@ -209,11 +428,12 @@ def combine(parts: Sequence[Report]) -> Report:
             for key in ("rows", "start", "end", "test_rows")
         },
     }
+    scores = with_fdr(scores)  # the q-values depend on all the series
     return Report(
         forecasts=forecasts,
         scores=scores,
         describe=describe,
-        overall=overall(scores, forecasts, first.fitted, int(first.settings.get("h", 1))),
+        overall=overall(scores, forecasts, first.models, first.fitted, first.settings),
         models=first.models,
         fitted=first.fitted,
         metrics=first.metrics,

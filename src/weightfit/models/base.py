@@ -19,6 +19,10 @@ class Model(nn.Module):
     name = "model"
     window = 1  # how many past prices it reads
     n_weights = 0
+    # Does the model nest naive (some weights give the last price)? Then it is tested against
+    # naive with Clark-West (2007); otherwise with Diebold-Mariano. ``nests_naive_why`` says why.
+    nests_naive = True
+    nests_naive_why = "its initial weights give the last price"
 
     def __init__(self, n_series: int = 1) -> None:
         super().__init__()

@@ -25,6 +25,10 @@ class Baseline:
 
     name = "baseline"
     needs = 1  # values the history must hold
+    # Does it nest naive (at some value of what it estimates, it is the last price)? Then it is
+    # tested against naive with Clark-West (2007), else with Diebold-Mariano.
+    nests_naive = False
+    nests_naive_why = "no value of what it estimates gives the last price"
 
     def forecast(self, panel: Panel, series: np.ndarray, cutoff: np.ndarray, h: int) -> np.ndarray:
         """(W, h) forecasts; window w forecasts series ``series[w]`` from local index
@@ -37,6 +41,7 @@ class Baseline:
 
 class Naive(Baseline):
     name = "Naive"
+    nests_naive, nests_naive_why = True, "it is naive"
 
     def forecast(self, panel: Panel, series: Arr, cutoff: Arr, h: int) -> Arr:
         last = panel.values[panel.offsets[series] + cutoff]
@@ -49,6 +54,9 @@ class SeasonalNaive(Baseline):
             raise ConfigError(f"Invalid season_length: {season_length!r} (must be an integer >= 1)")
         self.m = self.needs = int(season_length)
         self.name = f"SeasonalNaive({self.m})"
+        self.nests_naive = self.m == 1  # one step back is the last value
+        if self.nests_naive:
+            self.nests_naive_why = "a season of 1 is naive"
 
     def forecast(self, panel: Panel, series: Arr, cutoff: Arr, h: int) -> Arr:
         end = panel.offsets[series] + cutoff  # (W,)
@@ -59,6 +67,7 @@ class SeasonalNaive(Baseline):
 class Drift(Baseline):
     name = "Drift"
     needs = 2
+    nests_naive, nests_naive_why = True, "an average step of 0 gives the last price"
 
     def forecast(self, panel: Panel, series: Arr, cutoff: Arr, h: int) -> Arr:
         start = panel.offsets[series]
@@ -82,6 +91,9 @@ class WindowAverage(Baseline):
             raise ConfigError(f"Invalid window_size: {window_size!r} (must be an integer >= 1)")
         self.k = self.needs = int(window_size)
         self.name = f"WindowAverage({self.k})"
+        self.nests_naive = self.k == 1  # the mean of the last value is the last value
+        if self.nests_naive:
+            self.nests_naive_why = "a window of 1 is naive"
 
     def forecast(self, panel: Panel, series: Arr, cutoff: Arr, h: int) -> Arr:
         end = panel.offsets[series] + cutoff + 1

@@ -21,6 +21,7 @@ class RandomWalk(LinearModel):
     written as ``predict(data, weights)``, for learners comparing it with ``Scale``."""
 
     name = "random_walk"
+    nests_naive_why = "it is naive"
 
     def design(self, data: Windows) -> tuple[Tensor, Tensor]:
         last = data.x[:, -1]
@@ -35,6 +36,7 @@ class Scale(LinearModel):
 
     name = "scale"
     n_weights = 1
+    nests_naive_why = "weight 1 gives the last price"
 
     def __init__(self, weight: float = 1.0, n_series: int = 1) -> None:
         self._initial = float(weight)
@@ -59,6 +61,7 @@ class Affine(LinearModel):
 
     name = "affine"
     n_weights = 2
+    nests_naive_why = "weight 1 and bias 0 give the last price"
 
     def initial_weights(self, n_series: int) -> Tensor:
         return torch.tensor([[1.0, 0.0]], dtype=DTYPE).repeat(n_series, 1)
@@ -87,6 +90,7 @@ class AutoRegressive(LinearModel):
     """
 
     name = "ar"
+    nests_naive_why = "all-zero weights give the last price"
 
     def __init__(self, lags: int = 5, bias: bool = True, n_series: int = 1) -> None:
         if int(lags) != lags or lags < 1:

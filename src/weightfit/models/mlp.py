@@ -32,6 +32,7 @@ class MLP(Model):
     """``y = x[t] * (1 + net(window / x[t] - 1))`` with hidden layers ``hidden``."""
 
     name = "mlp"
+    nests_naive_why = "a zero output layer gives the last price"
 
     def __init__(
         self,

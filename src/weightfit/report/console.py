@@ -204,12 +204,13 @@ def render_report(report: Any, console: Console) -> None:
         uid = series["id"]
         title = f"{uid}: {series['rows']} rows, {series['test_rows']} forecasts ({what})"
         console.print(_leaderboard(report, title, uid))
+        console.print(_returns_table(report, uid))
         console.print(f"[bold]verdict[/] {uid}: {series['verdict']}", highlight=False)
         for warning in series["warnings"]:
             console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
     if n_series > 1:
-        title = f"all {n_series} series: the mean of each measure ({what})"
-        console.print(_leaderboard(report, title, None))
+        title = f"all {n_series} series: scale-free aggregates ({what})"
+        console.print(_overall_table(report, title))
     if n_series > 1 or not shown:
         for name, o in report.overall.get("models", {}).items():
             console.print(f"[bold]overall[/] {name}: {o['verdict']}", highlight=False)
@@ -237,13 +238,81 @@ def _leaderboard(report: Any, title: str, uid: str | None) -> Table:
         for c in report.metrics:
             text = _fmt(float(row[c]))
             cells.append(f"[bold green]{text} *[/]" if best.get(c) == name else text)
-        cells.append(_fmt(float(row["p_value"])))
+        cells.append(_fmt(float(row["p_dm" if "p_dm" in row else "p_value"])))
         if verdicts is not None:
             words = verdicts[name].split(" (")[0]
             cells.append(words.removesuffix(" naive").removesuffix(" than").removeprefix("the "))
         style = "bold" if name in report.fitted else None
         table.add_row(str(name), *cells, style=style)
     table.caption = "* best of each measure. DM p: Diebold-Mariano test against naive (HLN)"
+    return table
+
+
+def _p(x: Any) -> str:
+    """A p-value in a few characters: ``0.0048``, ``<0.001``, ``-``."""
+    x = float(x)
+    return "-" if x != x else "<0.001" if x < 0.001 else f"{x:.2g}"
+
+
+def _overall_table(report: Any, title: str) -> Table:
+    """Issue 12: the all-series leaderboard, scale-free aggregates and the pooled test only."""
+    frame = report.table()
+    table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD)
+    cols = {
+        "mean skill": "skill",
+        "median skill": "median_skill",
+        "rel. MSE": "relative_mse",
+        "MASE": "mase",
+        "RMSSE": "rmsse",
+        "pooled p": "p_value",
+    }
+    table.add_column("model", no_wrap=True)
+    for header in (*cols, "beats (FDR 5%)", "MCS"):
+        table.add_column(header, justify="right", no_wrap=True)
+    n = len(report.describe["rows"])
+    for name, row in frame.iterrows():
+        if name == "Naive":
+            cells = ["0", "0", "1", _fmt(float(row["mase"])), _fmt(float(row["rmsse"])), "-", "-"]
+        else:
+            cells = [_fmt(float(row[c])) for c in list(cols.values())[:-1]]
+            beats = row["beats"]
+            cells += [_p(row["p_value"]), "-" if beats != beats else f"{int(beats):,} of {n:,}"]
+        cells.append("yes" if row["mcs"] is True else "")
+        table.add_row(str(name), *cells, style="bold" if name in report.fitted else None)
+    table.caption = (
+        "skill: 1 - MSE/naive MSE; rel. MSE: geometric mean of MSE/naive MSE; pooled p: one test "
+        "on scale-free differentials averaged per date (Clark-West for models that nest naive, "
+        "else Diebold-Mariano); beats: series beaten at a 5% false-discovery rate "
+        "(Benjamini-Hochberg); MCS: in the 90% model confidence set of the pooled losses"
+    )
+    return table
+
+
+def _returns_table(report: Any, uid: str) -> Table:
+    """Issue 12: one series' tests against naive (Clark-West beside Diebold-Mariano, the MCS)
+    and its returns view: the price R^2 illusion beside return R^2, the hit rate against always
+    calling the more frequent direction, Pesaran-Timmermann."""
+    frame = report.table(uid)
+    table = Table(
+        title=f"{uid}: tests against naive, and the forecasts as returns (y_hat / y_last - 1)",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("model", no_wrap=True)
+    heads = ("DM p", "CW p", "MCS", "price R²", "return R²", "hit rate", "majority", "PT p")
+    for header in heads:
+        table.add_column(header, justify="right", no_wrap=True)
+    for name, row in frame.iterrows():
+        cells = [_p(row["p_dm"]), _p(row["p_cw"]), "yes" if row["mcs"] is True else ""]
+        cells += [_fmt(float(row[c])) for c in ("r2_price", "r2_return", "hit_rate", "hit_base")]
+        cells.append(_p(row["p_pt"]))
+        table.add_row(str(name), *cells, style="bold" if name in report.fitted else None)
+    table.caption = (
+        "CW p: Clark-West, one-sided, for models that nest naive; MCS: in the 90% model "
+        "confidence set; return R²: against the zero-return forecast (naive; Campbell & "
+        "Thompson 2008); hit rate: direction (up / not up) called right; majority: always "
+        "calling the more frequent one; PT p: Pesaran-Timmermann (1992), one-sided"
+    )
     return table
 
 
