@@ -27,9 +27,10 @@ KNOWN_GAPS = {
 
 
 def _strategy_classes() -> list[type]:
-    classes = []
+    classes: list[type] = []
     for factory in STRATEGIES.values():  # presets are functools.partial(Gradient, ...)
         cls = factory.func if isinstance(factory, functools.partial) else factory
+        assert inspect.isclass(cls), f"{cls!r} is neither a class nor a preset of one"
         if cls not in classes:
             classes.append(cls)
     return classes
