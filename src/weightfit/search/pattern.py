@@ -30,7 +30,7 @@ class PatternState(NamedTuple):
 class PatternSearch:
     """Exploratory moves plus the pattern move; the step adapts per series.
 
-    An iteration costs 2 evaluations per weight, plus ``1 + 2 k`` when a series improved (the
+    An iteration costs 2 evaluations per weight, plus ``1 + 2 k`` when any series improved (the
     pattern move and its exploration).
 
     Args:
