@@ -29,7 +29,17 @@ CHUNK = 1 << 22  # padded rows x weights per block: about 32 MB of float64
 
 def solve(gram: Tensor, moment: Tensor) -> Tensor:  # (..., k, k), (..., k) -> (..., k)
     """Least-squares weights from the normal equations ``G w = F'd``, one system per series;
-    where ``G`` is singular, the minimum-norm solution (``pinv``), as numpy's ``lstsq`` gives."""
+    where ``G`` is singular, the minimum-norm solution (``pinv``), as numpy's ``lstsq`` gives.
+
+    Args:
+        gram: (..., k, k) ``G = F'F`` per system.
+        moment: (..., k) ``F'd`` per system.
+
+    Returns (..., k).
+
+    >>> solve(torch.tensor([[[4.0]], [[0.0]]]), torch.tensor([[2.0], [0.0]])).tolist()
+    [[0.5], [0.0]]
+    """
     solution, info = torch.linalg.solve_ex(gram, moment[..., None])
     weights = solution[..., 0]
     bad = info != 0
@@ -48,7 +58,12 @@ class Statistics(NamedTuple):
 
 
 def statistics(model: LinearModel, data: Windows) -> Statistics:
-    """One pass for ``F'F`` and ``F'd``, a batched solve, one pass for the residual."""
+    """One pass for ``F'F`` and ``F'd``, a batched solve, one pass for the residual.
+
+    Args:
+        model: a linear model (its ``design`` gives F (N, k) and the offset (N,)).
+        data: the N rows of S series.
+    """
     features, offset = model.design(data)  # (N, k), (N,)
     d = data.y - offset  # (N,)
     n, k, s = len(d), features.shape[1], data.n_series
@@ -69,7 +84,17 @@ def fit_many(
     stops: np.ndarray,  # (G, S) per fit, per series: targets must have local index < stop
     device: str | torch.device = "cpu",
 ) -> Tensor:  # (G, S, k) least-squares weights
-    """Least-squares weights of ``model`` for every series and every stop, batched."""
+    """Least-squares weights of ``model`` for every series and every stop, batched.
+
+    Args:
+        model: a linear model.
+        values: (T,) every series' prices, concatenated.
+        offsets: (S + 1,) series s is ``values[offsets[s]:offsets[s + 1]]``.
+        stops: (G, S) for fit g and series s, use the targets with local index < stops[g, s].
+        device: where the padded blocks are multiplied (default ``"cpu"``).
+
+    Returns (G, S, k).
+    """
     stops = np.asarray(stops, dtype=np.int64)
     n_fits, n_series = stops.shape
     k, p = model.n_weights, model.window
@@ -117,6 +142,7 @@ def _fit_block(
     length: np.ndarray,  # (B,)
     device: str | torch.device,
 ) -> Tensor:  # (G, B, k)
+    """``fit_many`` for B series of similar length, padded into one (B, L, k) block."""
     p = model.window
     b = len(series)
     sub_offsets = np.r_[0, np.cumsum(length)]
@@ -164,6 +190,16 @@ def scale_fit(values: np.ndarray, offsets: np.ndarray, rows: int = 64) -> np.nda
     ``np.vecdot`` a few rows at a time, so each value is read from memory once and the second
     product finds it in cache: the speed of a plain ``numpy`` sum. Other layouts go through
     ``fit_many``.
+
+    Args:
+        values: (T,) every series' prices, concatenated.
+        offsets: (S + 1,) series s is ``values[offsets[s]:offsets[s + 1]]``.
+        rows: series reduced per ``np.vecdot`` call (default 64).
+
+    Returns (S,) float64, one weight per series.
+
+    >>> scale_fit(np.array([420.0, 425.0]), np.array([0, 2])).round(6).tolist()
+    [1.011905]
     """
     length = np.diff(offsets)
     runs = np.flatnonzero(np.r_[True, length[1:] != length[:-1]])
@@ -208,7 +244,13 @@ def _lag_moments(block: np.ndarray, w: int, stop: int, rows: int = 256) -> tuple
 
 def fit_panel(model: LinearModel, block: np.ndarray, stop: int) -> Tensor:
     """Least-squares weights (S, k) for a (series, time) block of equal-length series, all
-    fitted on the targets before ``stop``, from the moments of the window (``linear_map``)."""
+    fitted on the targets before ``stop``, from the moments of the window (``linear_map``).
+
+    Args:
+        model: a linear model.
+        block: (S, T) the series as rows.
+        stop: use the targets with index < stop, the same for every series.
+    """
     a, b = model.linear_map()
     xx, xy = _lag_moments(np.ascontiguousarray(block), model.window, stop)
     r, q = torch.from_numpy(xx), torch.from_numpy(xy)

@@ -21,11 +21,15 @@ from weightfit.errors import ConfigError
 
 
 class Loss:
-    """Mean of a pointwise error, overall or per series."""
+    """Mean of a pointwise error, overall or per series.
+
+    A subclass sets ``name`` and writes ``pointwise``; call the instance (``mse``, ``mae``).
+    """
 
     name = "loss"
 
     def pointwise(self, prediction: Tensor, target: Tensor) -> Tensor:
+        """The error of each row: prediction (..., N) and target (N,) -> (..., N)."""
         raise NotImplementedError
 
     def __call__(
@@ -35,6 +39,16 @@ class Loss:
         series: Tensor | None = None,  # (N,) int64 in [0, n_series)
         n_series: int | None = None,
     ) -> Tensor:  # (...) or (..., S)
+        """The mean error: over the last axis, or per series.
+
+        Args:
+            prediction: (..., N) predictions (a leading C axis for C candidates).
+            target: (N,) the true values.
+            series: (N,) int64, each row's series (default ``None``: one mean over all rows).
+            n_series: S, the number of series (default ``None``: ``series.max() + 1``).
+
+        Returns (...) without ``series``, else (..., S) (0 for a series with no rows).
+        """
         errors = self.pointwise(prediction, target)
         if series is None:
             return errors.mean(dim=-1) if errors.ndim else errors
@@ -50,6 +64,7 @@ class MSE(Loss):
     name = "mse"
 
     def pointwise(self, prediction: Tensor, target: Tensor) -> Tensor:
+        """``(prediction - target) ** 2``, (..., N)."""
         return (prediction - target).square()
 
 
@@ -59,6 +74,7 @@ class MAE(Loss):
     name = "mae"
 
     def pointwise(self, prediction: Tensor, target: Tensor) -> Tensor:
+        """``|prediction - target|``, (..., N)."""
         return (prediction - target).abs()
 
 
@@ -73,7 +89,15 @@ def per_series_mean(
     series: Tensor,  # (N,)
     n_series: int | None = None,
 ) -> Tensor:  # (..., S)
-    """Mean of ``values`` over the rows of each series, in one pass (no loop per series)."""
+    """Mean of ``values`` over the rows of each series, in one pass (no loop per series).
+
+    Args:
+        values: (..., N) one value per row.
+        series: (N,) int64, each row's series in [0, S).
+        n_series: S (default ``None``: ``series.max() + 1``).
+
+    Returns (..., S); a series with no rows gets 0.
+    """
     n = int(series.max()) + 1 if n_series is None else n_series
     lead = values.shape[:-1]
     flat = values.reshape(-1, values.shape[-1])  # (C, N)
@@ -84,7 +108,11 @@ def per_series_mean(
 
 
 def get_loss(loss: str | Loss) -> Loss:
-    """A loss by name (``"mse"``, ``"mae"``) or the object itself."""
+    """A loss by name (``"mse"``, ``"mae"``) or the object itself.
+
+    Args:
+        loss: a key of ``LOSSES`` or a ``Loss``; ``ConfigError`` for an unknown name.
+    """
     if isinstance(loss, Loss):
         return loss
     if loss not in LOSSES:

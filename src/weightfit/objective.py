@@ -33,7 +33,19 @@ from weightfit.models.windows import Windows
 
 
 class Objective:
-    """``loss(weights)`` per series for one model on one data set."""
+    """``loss(weights)`` per series for one model on one data set.
+
+    Args:
+        model: the model whose weights are searched.
+        data: the N (window, next price) rows of S series; every series needs a row.
+        loss: ``"mse"`` (default), ``"mae"`` or a ``Loss``.
+        fast: use the closed-form quadratic form for a linear model under MSE (default
+            ``True``); ``False`` predicts every row on every call (the oracle of the fast path).
+        dtype: round predictions and targets to it before the loss (default ``None``: keep
+            float64); ``torch.float32`` is the tutorial's. It turns the fast path off.
+
+    Raises ``DataError`` when there are no rows, or a series has none.
+    """
 
     def __init__(
         self,
@@ -44,7 +56,9 @@ class Objective:
         fast: bool = True,
         dtype: torch.dtype | None = None,
     ) -> None:
-        """``dtype`` rounds predictions and targets to it before the loss (``torch.float32`` is
+        """Build the objective (see the class's Args); the fast path's statistics once.
+
+        ``dtype`` rounds predictions and targets to it before the loss (``torch.float32`` is
         what the tutorial's ``torch.tensor(float)`` does); it turns the fast path off."""
         self.model, self.data, self.loss = model, data, get_loss(loss)
         self.dtype = dtype
@@ -97,6 +111,7 @@ class Objective:
         return None if self.stats is None else self.stats.optimum
 
     def __call__(self, weights: Tensor) -> Tensor:  # (..., S, k) -> (..., S)
+        """The loss of each series: weights (S, k) -> (S,), (C, S, k) -> (C, S)."""
         if self._quadratic is not None:
             g, w_star, r = self._quadratic  # G / n, w*, r / n
             delta = weights - w_star  # (..., S, k)
@@ -107,15 +122,21 @@ class Objective:
         return self.direct(weights)
 
     def tail(self, fraction: float) -> tuple[Tensor, Tensor]:
-        """``(train, valid)`` row indices: each series' last ``fraction`` of rows is held out."""
+        """``(train, valid)`` row indices, (n,) and (m,): each series' last ``fraction`` of
+        rows is held out (see ``validation_tail``)."""
         return validation_tail(self.data.series, fraction)
 
     def subset(self, rows: Tensor) -> Subset:
-        """The loss on some rows only (a minibatch), each series' mean over its rows there."""
+        """The loss on some rows only (a minibatch), each series' mean over its rows there.
+
+        Args:
+            rows: (n,) int64 row indices in [0, N).
+        """
         return Subset(self, rows)
 
     def direct(self, weights: Tensor) -> Tensor:
-        """The loss by predicting every row (what the fast path must equal)."""
+        """The loss by predicting every row (what the fast path must equal): (..., S, k) ->
+        (..., S)."""
         if self._design is None or self.n_series != 1:
             return self.score(self.data, self._target, weights)
         # one series (the tutorial's case), few ops: weights (..., 1, k) @ (k, N) -> (..., 1, N)
@@ -130,7 +151,15 @@ class Objective:
         return errors[..., 0] if errors.shape[-1] == 1 else errors.mean(-1)  # (..., 1)
 
     def score(self, data: Windows, target: Tensor, weights: Tensor) -> Tensor:  # (..., S)
-        """The loss of ``weights`` on ``data`` (rows of this objective's series), per series."""
+        """The loss of ``weights`` on ``data`` (rows of this objective's series), per series.
+
+        Args:
+            data: rows of this objective's S series (a subset of its data, say).
+            target: (N,) their targets, in the loss's precision.
+            weights: (..., S, k).
+
+        Returns (..., S).
+        """
         prediction = self.model.predict(data, weights)  # (..., N)
         if self.dtype is not None:
             prediction = prediction.to(self.dtype)
@@ -139,7 +168,12 @@ class Objective:
 
 
 class Subset:
-    """An objective over a subset of the rows; a series without rows in it scores 0."""
+    """An objective over a subset of the rows; a series without rows in it scores 0.
+
+    Args:
+        parent: the full objective.
+        rows: (n,) int64 row indices of the parent's data.
+    """
 
     def __init__(self, parent: Objective, rows: Tensor) -> None:
         d = parent.data
@@ -148,12 +182,24 @@ class Subset:
         self.target = parent._target[rows]
 
     def __call__(self, weights: Tensor) -> Tensor:  # (..., S, k) -> (..., S)
+        """The loss on these rows: (S, k) -> (S,), (C, S, k) -> (C, S)."""
         return self.parent.score(self.data, self.target, weights)
 
 
 def validation_tail(series: Tensor, fraction: float) -> tuple[Tensor, Tensor]:
     """``(train, valid)`` row indices: the last ``fraction`` of each series' rows (at least one
-    where a series has two or more), rows of a series in time order."""
+    where a series has two or more), rows of a series in time order.
+
+    Args:
+        series: (N,) int64, each row's series; a series' rows are in time order.
+        fraction: the share of each series' rows to hold out, rounded (in (0, 1)).
+
+    Returns (n,) and (m,) int64 indices, n + m = N.
+
+    >>> train, valid = validation_tail(torch.tensor([0, 0, 0, 0, 1, 1]), 0.25)
+    >>> train.tolist(), valid.tolist()
+    ([0, 1, 2, 4], [3, 5])
+    """
     n_series = int(series.max()) + 1 if len(series) else 0
     order = torch.sort(series, stable=True).indices  # (N,) series by series, time order kept
     s = series[order]

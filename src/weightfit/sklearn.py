@@ -29,9 +29,20 @@ from weightfit.search import Fit, get_strategy, minimize
 class WeightRegressor(RegressorMixin, BaseEstimator):
     """Fit a weightfit model's weights with a weightfit search.
 
-    Parameters: ``model`` (a name such as ``"scale"``, ``"affine"``, ``"ar:5"``, ``"ar"`` for an
-    autoregression on every column, ``"mlp:5"``, or a ``Model``), ``search`` (a strategy name
-    or object), ``loss`` (``"mse"`` or ``"mae"``), ``max_evaluations`` (the budget).
+    Args:
+        model: a name such as ``"scale"``, ``"affine"``, ``"ar:5"``, ``"mlp:5"``, or a
+            ``Model`` (default ``"ar"``: an autoregression on every column of ``X``). It must
+            not read more columns than ``X`` has.
+        search: a strategy name or object (default ``"lstsq"``, exact for linear models).
+        loss: ``"mse"`` (default) or ``"mae"``.
+        max_evaluations: the search's budget in loss evaluations (default 100_000).
+
+    Attributes (after ``fit``):
+        model_: the fitted model (its ``weight`` (1, k) set).
+        fit_: the search's ``Fit``.
+        weights_: (k,) the weights.
+        loss_: the training loss.
+        n_iter_: the search's iterations.
     """
 
     def __init__(
@@ -54,6 +65,7 @@ class WeightRegressor(RegressorMixin, BaseEstimator):
         return tags
 
     def _model(self, n_features: int) -> Model:
+        """The model for ``X`` with ``n_features`` columns; ``ConfigError`` if it reads more."""
         if self.model == "ar":
             return AutoRegressive(lags=n_features)
         model = get_model(self.model)
@@ -64,11 +76,16 @@ class WeightRegressor(RegressorMixin, BaseEstimator):
         return model
 
     def _windows(self, X: np.ndarray, y: np.ndarray | None = None) -> Windows:
+        """``X`` (N, W) and ``y`` (N,) (zeros when predicting) as one series' windows."""
         x = torch.tensor(X, dtype=DTYPE)  # a copy: X may be read-only
         target = torch.zeros(len(x), dtype=DTYPE) if y is None else torch.tensor(y, dtype=DTYPE)
         return Windows(x, target, torch.zeros(len(x), dtype=torch.int64), 1)
 
     def fit(self, X: Any, y: Any) -> WeightRegressor:
+        """Search the weights on ``X`` (N, W) past prices, oldest first, and ``y`` (N,).
+
+        One series: the same weights for every row. Returns the estimator.
+        """
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         model = self._model(X.shape[1])
         data = self._windows(X[:, -model.window :], y)
@@ -90,6 +107,7 @@ class WeightRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
+        """The next price (N,) for each row of ``X`` (N, W), with the fitted weights."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         data = self._windows(X[:, -self.model_.window :])

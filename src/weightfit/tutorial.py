@@ -40,6 +40,18 @@ tutorial_dtype = torch.float32
 
 @dataclass(frozen=True)
 class TutorialResult:
+    """The tutorial's numbers, before and after guessing, and the better strategies' results.
+
+    Attributes:
+        price, target: the one pair (x, y).
+        initial_weight, initial_prediction, initial_error: the start and its squared error.
+        final_weight, final_prediction, final_error: after the guessing method.
+        evaluations, iterations: its cost (2 evaluations an iteration).
+        best_weight: ``target / price``, the weight with zero error.
+        fit: the guessing method's ``Fit``.
+        better: one row per better strategy (``better_strategies``).
+    """
+
     price: float
     target: float
     initial_weight: float
@@ -55,6 +67,7 @@ class TutorialResult:
     better: list[dict[str, float | int | str | None]]  # the better strategies on the same problem
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data: the numbers above, the seconds spent guessing, and ``better``."""
         keys = [
             "price",
             "target",
@@ -75,6 +88,7 @@ class TutorialResult:
 
 
 def _check(name: str, value: float) -> float:
+    """``value`` as a float, or ``ConfigError`` naming ``name`` when it is not finite."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ConfigError(f"Invalid {name}: {value!r} (must be a finite number)")
     return float(value)
@@ -88,7 +102,21 @@ def tutorial(
     iterations: int = 1000,
     callback: Callable[[Step], None] | None = None,
 ) -> TutorialResult:
-    """Predict ``target`` from ``price`` with ``Scale(weight)``, then guess better weights."""
+    """Predict ``target`` from ``price`` with ``Scale(weight)``, then guess better weights.
+
+    The guesses are scored in float32, as the tutorial's ``torch.tensor(float)`` does, so its
+    numbers come out exactly (``tutorial_dtype``).
+
+    Args:
+        price: today's price (default 420.0, the tutorial's).
+        target: tomorrow's price, to predict (default 425.0).
+        weight: the start weight (default 1.01).
+        step: the guessing method's change (default 1e-4).
+        iterations: its iterations, two evaluations each (default 1000).
+        callback: called with each ``Step`` (default ``None``).
+
+    Raises ``ConfigError`` for a value that is not a finite number (and ``Guess``'s own checks).
+    """
     price, target, weight = (
         _check("price", price),
         _check("target", target),
@@ -123,7 +151,16 @@ def better_strategies(
     data: Windows, weight: float, step: float
 ) -> list[dict[str, float | int | str | None]]:
     """The tutorial's problem, solved by the strategies that come after guessing: each one's
-    final weight and error, its cost, and the evaluations it needed to get below 1e-9."""
+    final weight and error, its cost, and the evaluations it needed to get below 1e-9.
+
+    Args:
+        data: the tutorial's one pair.
+        weight: the start weight; the one-weight searches bracket ``weight ± 0.1``.
+        step: the pattern search's first step (the guessing method's change).
+
+    Returns one dict per strategy: ``strategy``, ``weight``, ``prediction``, ``error``,
+    ``evaluations``, ``evaluations_to_1e-9`` (``None`` if never), ``stop``.
+    """
     model = Scale(weight=weight)
     objective = Objective(model, data, "mse")  # the closed-form fast path, float64
     start = model.initial_weights(1)

@@ -21,7 +21,11 @@ Arr = np.ndarray
 
 
 class Baseline:
-    """A forecast from the history alone, with no weights to fit."""
+    """A forecast from the history alone, with no weights to fit.
+
+    A subclass sets ``name`` and ``needs`` (the fewest values a history must hold) and writes
+    ``forecast``.
+    """
 
     name = "baseline"
     needs = 1  # values the history must hold
@@ -40,6 +44,8 @@ class Baseline:
 
 
 class Naive(Baseline):
+    """The last value, for every step ahead (statsforecast's ``Naive``)."""
+
     name = "Naive"
     nests_naive, nests_naive_why = True, "it is naive"
 
@@ -49,6 +55,13 @@ class Naive(Baseline):
 
 
 class SeasonalNaive(Baseline):
+    """The value one season back (statsforecast's ``SeasonalNaive``).
+
+    Args:
+        season_length: m, the season in steps (5 is a trading week of daily prices); an
+            integer >= 1. The history must hold m values.
+    """
+
     def __init__(self, season_length: int) -> None:
         if int(season_length) != season_length or season_length < 1:
             raise ConfigError(f"Invalid season_length: {season_length!r} (must be an integer >= 1)")
@@ -65,6 +78,8 @@ class SeasonalNaive(Baseline):
 
 
 class Drift(Baseline):
+    """The last value plus h times the average step so far (``RandomWalkWithDrift``)."""
+
     name = "Drift"
     needs = 2
     nests_naive, nests_naive_why = True, "an average step of 0 gives the last price"
@@ -77,6 +92,8 @@ class Drift(Baseline):
 
 
 class HistoricAverage(Baseline):
+    """The mean of every value so far (statsforecast's ``HistoricAverage``)."""
+
     name = "HistoricAverage"
 
     def forecast(self, panel: Panel, series: Arr, cutoff: Arr, h: int) -> Arr:
@@ -86,6 +103,12 @@ class HistoricAverage(Baseline):
 
 
 class WindowAverage(Baseline):
+    """The mean of the last ``window_size`` values (statsforecast's ``WindowAverage``).
+
+    Args:
+        window_size: k, the values averaged; an integer >= 1. The history must hold k values.
+    """
+
     def __init__(self, window_size: int) -> None:
         if int(window_size) != window_size or window_size < 1:
             raise ConfigError(f"Invalid window_size: {window_size!r} (must be an integer >= 1)")
@@ -102,7 +125,15 @@ class WindowAverage(Baseline):
 
 
 def default_baselines(season_length: int = 5, window_size: int = 7) -> list[Baseline]:
-    """Naive, SeasonalNaive(5) (a trading week), Drift, HistoricAverage, WindowAverage(7)."""
+    """Naive, SeasonalNaive(5) (a trading week), Drift, HistoricAverage, WindowAverage(7).
+
+    Args:
+        season_length: ``SeasonalNaive``'s season (default 5).
+        window_size: ``WindowAverage``'s window (default 7).
+
+    >>> default_baselines()
+    [Naive, SeasonalNaive(5), Drift, HistoricAverage, WindowAverage(7)]
+    """
     return [
         Naive(),
         SeasonalNaive(season_length),

@@ -29,7 +29,19 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
 
 
 class MLP(Model):
-    """``y = x[t] * (1 + net(window / x[t] - 1))`` with hidden layers ``hidden``."""
+    """``y = x[t] * (1 + net(window / x[t] - 1))`` with hidden layers ``hidden``.
+
+    Window W = ``lags``; the net maps the ``lags - 1`` older ratios to one output, so k is
+    the sum over layers of ``out * in + out`` (``lags=5, hidden=(32,)``: 4*32+32 + 32+1 = 193).
+
+    Args:
+        lags: how many past prices it reads (default 5); an integer >= 2.
+        hidden: the hidden layers' widths (default ``(32,)``); positive integers.
+        activation: between hidden layers, one of ``relu``, ``tanh``, ``gelu``, ``sigmoid``
+            (default ``"relu"``).
+        seed: the seed of the initial weights (default 0).
+        n_series: the series its module ``weight`` (S, k) serves (default 1).
+    """
 
     name = "mlp"
     nests_naive_why = "a zero output layer gives the last price"
@@ -58,6 +70,8 @@ class MLP(Model):
         super().__init__(n_series)
 
     def initial_weights(self, n_series: int) -> Tensor:
+        """(S, k), the same row for every series: hidden layers U(-1/sqrt(in), 1/sqrt(in)),
+        seeded; the output layer and every bias at zero (so the naive forecast)."""
         g = torch.Generator().manual_seed(self.seed)
         parts = []
         for n, (o, i) in enumerate(self.shapes):
@@ -68,6 +82,7 @@ class MLP(Model):
         return torch.cat(parts).repeat(n_series, 1)
 
     def predict(self, data: Windows, weights: Tensor) -> Tensor:  # (..., S, k) -> (..., N)
+        """The network per row with its series' weights: (S, k) -> (N,), (C, S, k) -> (C, N)."""
         x = data.x[:, -self.lags :]  # (N, p)
         last = x[:, -1]  # (N,)
         h = (x[:, :-1] / last[:, None] - 1).flip(1)  # (N, p - 1): z_1, z_2, ...
@@ -86,6 +101,7 @@ class MLP(Model):
         return last * (1 + h[..., 0])
 
     def weight_names(self) -> list[str]:
+        """``W1[r,c]`` then ``b1[r]``, layer by layer, in the flat vector's order."""
         names = []
         for n, (o, i) in enumerate(self.shapes):
             names += [f"W{n + 1}[{r},{c}]" for r in range(o) for c in range(i)]
@@ -93,6 +109,7 @@ class MLP(Model):
         return names
 
     def extra_repr(self) -> str:
+        """``lags``, ``hidden``, ``activation``, series and weights counts."""
         return f"lags={self.lags}, hidden={self.hidden}, activation={self.activation!r}, " + (
             super().extra_repr()
         )

@@ -39,7 +39,17 @@ def _apply(matrix: Tensor, h: Tensor) -> Tensor:  # (..., R, o, i), (..., N, i) 
 
 
 class Recurrent(Model):
-    """The shared part of ``LSTM`` and ``GRU``: layout, initialisation, input and head."""
+    """The shared part of ``LSTM`` and ``GRU``: layout, initialisation, input and head.
+
+    Window W = ``lags``; k = G + G H + 2 G + H + 1 with G = ``gates * hidden`` and H = ``hidden``
+    (``LSTM(hidden=16)``: 1233).
+
+    Args:
+        lags: how many past prices it reads, one a step (default 10); an integer >= 2.
+        hidden: H, the recurrent layer's units (default 16); an integer >= 1.
+        seed: the seed of the initial weights (default 0).
+        n_series: the series its module ``weight`` (S, k) serves (default 1).
+    """
 
     gates = 1
     nests_naive_why = "a zero head gives the last price"
@@ -82,6 +92,7 @@ class Recurrent(Model):
         return 2
 
     def unpack(self, weights: Tensor) -> dict[str, Tensor]:  # (..., R, k) -> (..., R, *shape)
+        """The flat weights (..., R, k) as torch's named parameters, each (..., R, *shape)."""
         out, at = {}, 0
         for name, shape in self.shapes.items():
             n = math.prod(shape)
@@ -92,9 +103,20 @@ class Recurrent(Model):
     def cell(
         self, p: dict[str, Tensor], x: Tensor, state: tuple[Tensor, ...]
     ) -> tuple[Tensor, ...]:
+        """One recurrent step, torch's equations.
+
+        Args:
+            p: the unpacked parameters (``unpack``), each (..., R, *shape), R = 1 or N.
+            x: (..., N, 1) this step's input ratio.
+            state: ``(h,)`` for the GRU, ``(h, c)`` for the LSTM, each (..., N, H).
+
+        Returns the next state, the same shapes.
+        """
         raise NotImplementedError
 
     def predict(self, data: Windows, weights: Tensor) -> Tensor:  # (..., S, k) -> (..., N)
+        """Run the cell over the window's ratios, the head on the last ``h``: (S, k) -> (N,),
+        (C, S, k) -> (C, N)."""
         x = data.x[:, -self.lags :]  # (N, p)
         last = x[:, -1]  # (N,)
         z = x / last[:, None] - 1  # (N, p), oldest first, the last 0
@@ -123,17 +145,25 @@ class Recurrent(Model):
         return rnn, head
 
     def weight_names(self) -> list[str]:
+        """torch's parameter names with a flat index, ``weight_ih_l0[0]`` ... ``head.bias[0]``."""
         names = []
         for name, shape in self.shapes.items():
             names += [f"{name}[{i}]" for i in range(math.prod(shape))]
         return names
 
     def extra_repr(self) -> str:
+        """``lags``, ``hidden``, series and weights counts."""
         return f"lags={self.lags}, hidden={self.hidden}, " + super().extra_repr()
 
 
 class LSTM(Recurrent):
-    """``y = x[t] * (1 + head(LSTM(window / x[t] - 1)))``: torch's LSTM cell, gates i, f, g, o."""
+    """``y = x[t] * (1 + head(LSTM(window / x[t] - 1)))``: torch's LSTM cell, gates i, f, g, o.
+
+    Args: as ``Recurrent`` (``lags=10``, ``hidden=16``, ``seed=0``, ``n_series=1``).
+
+    Source: Hochreiter & Schmidhuber (1997), "Long short-term memory", in ``torch.nn.LSTM``'s
+    form.
+    """
 
     name = "lstm"
     gates = 4
@@ -141,6 +171,7 @@ class LSTM(Recurrent):
     def cell(
         self, p: dict[str, Tensor], x: Tensor, state: tuple[Tensor, ...]
     ) -> tuple[Tensor, ...]:
+        """``c = f c + i g``, ``h = o tanh(c)``: (h, c) (..., N, H) each -> the next (h, c)."""
         h, c = state  # (..., N, H) each
         g = (
             _apply(p["weight_ih_l0"], x)
@@ -154,7 +185,13 @@ class LSTM(Recurrent):
 
 
 class GRU(Recurrent):
-    """``y = x[t] * (1 + head(GRU(window / x[t] - 1)))``: torch's GRU cell, gates r, z, n."""
+    """``y = x[t] * (1 + head(GRU(window / x[t] - 1)))``: torch's GRU cell, gates r, z, n.
+
+    Args: as ``Recurrent`` (``lags=10``, ``hidden=16``, ``seed=0``, ``n_series=1``).
+
+    Source: Cho et al. (2014), "Learning phrase representations using RNN encoder-decoder",
+    in ``torch.nn.GRU``'s form.
+    """
 
     name = "gru"
     gates = 3
@@ -162,6 +199,7 @@ class GRU(Recurrent):
     def cell(
         self, p: dict[str, Tensor], x: Tensor, state: tuple[Tensor, ...]
     ) -> tuple[Tensor, ...]:
+        """``h = (1 - z) n + z h``: (h,) (..., N, H) -> the next (h,)."""
         (h,) = state  # (..., N, H)
         gi = _apply(p["weight_ih_l0"], x) + p["bias_ih_l0"]  # (..., N, 3H)
         gh = _apply(p["weight_hh_l0"], h) + p["bias_hh_l0"]

@@ -27,18 +27,22 @@ from weightfit.models.recurrent import GRU, LSTM
 
 
 def _ar(lags: int = 5) -> Model:
+    """``"ar[:lags]"``."""
     return AutoRegressive(lags=lags)
 
 
 def _mlp(lags: int = 5) -> Model:
+    """``"mlp[:lags]"``."""
     return MLP(lags=lags)
 
 
 def _lstm(lags: int = 10) -> Model:
+    """``"lstm[:lags]"``."""
     return LSTM(lags=lags)
 
 
 def _gru(lags: int = 10) -> Model:
+    """``"gru[:lags]"``."""
     return GRU(lags=lags)
 
 
@@ -94,7 +98,16 @@ def parse(spec: str) -> tuple[str, list[int]]:
 
 
 def is_baseline(spec: Any) -> bool:
-    """Whether ``spec`` (a name or an object) is a baseline rather than a weight model."""
+    """Whether ``spec`` (a name or an object) is a baseline rather than a weight model.
+
+    Args:
+        spec: a ``Baseline``, a ``Model``, or a ``name[:argument]`` string.
+
+    Raises ``ConfigError`` for an unknown or malformed name.
+
+    >>> is_baseline("seasonal_naive:5"), is_baseline("ar:5")
+    (True, False)
+    """
     if isinstance(spec, Baseline):
         return True
     if isinstance(spec, Model):
@@ -103,7 +116,17 @@ def is_baseline(spec: Any) -> bool:
 
 
 def get_model(spec: str | Model) -> Model:
-    """A weight model from ``name[:argument]``, e.g. ``"ar:5"``, or the model itself."""
+    """A weight model from ``name[:argument]``, e.g. ``"ar:5"``, or the model itself.
+
+    Args:
+        spec: a key of ``MODELS`` with its optional integer argument (``"scale"``, ``"ar:5"``,
+            ``"mlp:5"``, ``"lstm:10"``; without one, the preset's default), or a ``Model``.
+
+    Raises ``ConfigError`` for an unknown or malformed name, or a baseline's name.
+
+    >>> get_model("ar:3")
+    AutoRegressive(lags=3, bias=True, series=1, weights=3)
+    """
     if isinstance(spec, Model):
         return spec
     name, args = parse(spec)
@@ -115,7 +138,17 @@ def get_model(spec: str | Model) -> Model:
 
 
 def get_baseline(spec: str | Baseline) -> Baseline:
-    """A baseline from ``name[:argument]``, e.g. ``"seasonal_naive:5"``, or the object."""
+    """A baseline from ``name[:argument]``, e.g. ``"seasonal_naive:5"``, or the object.
+
+    Args:
+        spec: a key of ``BASELINES`` with its integer argument where it takes one
+            (``"naive"``, ``"seasonal_naive:5"``, ``"window_average:7"``), or a ``Baseline``.
+
+    Raises ``ConfigError`` for an unknown or malformed name, or a weight model's name.
+
+    >>> get_baseline("seasonal_naive:5")
+    SeasonalNaive(5)
+    """
     if isinstance(spec, Baseline):
         return spec
     name, args = parse(spec)

@@ -26,6 +26,7 @@ DTYPE = torch.float64
 
 
 def _check_prices(name: str, values: Tensor) -> None:
+    """Refuse a non-finite or non-positive price, naming the first one and its position."""
     bad = ~torch.isfinite(values) | (values <= 0)
     if bool(bad.any()):
         i = int(bad.nonzero()[0, 0])
@@ -37,7 +38,18 @@ def _check_prices(name: str, values: Tensor) -> None:
 
 @dataclass(frozen=True)
 class Windows:
-    """Pairs of (the last ``window`` prices, the next price), for ``n_series`` series."""
+    """Pairs of (the last ``window`` prices, the next price), for ``n_series`` series.
+
+    Build it with ``from_pairs`` or ``from_values``; ``len(windows)`` is N, the rows.
+
+    Attributes:
+        x: (N, W) past prices, oldest first; ``x[:, -1]`` is the price at the origin.
+        y: (N,) the price one step after the origin.
+        series: (N,) int64, which series each row belongs to, in [0, n_series).
+        n_series: S.
+        origin: (N,) int64, the origin's index within its series (``from_values`` sets it;
+            default ``None``).
+    """
 
     x: Tensor  # (N, W) past prices, oldest first; x[:, -1] is the price at the origin
     y: Tensor  # (N,) the price one step after the origin
@@ -46,15 +58,25 @@ class Windows:
     origin: Tensor | None = None  # (N,) int64 index of the origin within its series
 
     def __len__(self) -> int:
+        """N, the number of (window, next price) rows."""
         return int(self.y.shape[0])
 
     @property
     def window(self) -> int:
+        """W, the past prices each row holds."""
         return int(self.x.shape[1])
 
     @classmethod
     def from_pairs(cls, x: Any, y: Any, series: Any = None) -> Windows:
-        """Windows from explicit prices: ``x`` of shape (N,) or (N, W), ``y`` of shape (N,)."""
+        """Windows from explicit prices: ``x`` of shape (N,) or (N, W), ``y`` of shape (N,).
+
+        Args:
+            x: (N,) one past price a row, or (N, W) oldest first; finite and positive.
+            y: (N,) the next prices; finite and positive.
+            series: (N,) which series each row is, 0-based (default ``None``: all series 0).
+
+        Raises ``ConfigError`` for a price that is not finite and positive.
+        """
         xt = torch.as_tensor(x, dtype=DTYPE).reshape(len(np.atleast_1d(y)), -1)
         yt = torch.as_tensor(y, dtype=DTYPE).reshape(-1)
         _check_prices("price", xt)
@@ -75,7 +97,22 @@ class Windows:
         stop: Any = None,  # (S,) per series, targets must have index < stop (exclusive)
         start: Any = None,  # (S,) per series, targets must have index >= start
     ) -> Windows:
-        """Every (window, next price) pair of every series, built with index arithmetic."""
+        """Every (window, next price) pair of every series, built with index arithmetic.
+
+        Args:
+            values: (T,) every series' prices, concatenated.
+            offsets: (S + 1,) series s is ``values[offsets[s]:offsets[s + 1]]``.
+            window: W, the past prices a row holds (default 1); >= 1.
+            stop: (S,) per series, only targets with local index < stop (default ``None``: all).
+            start: (S,) per series, only targets with local index >= start (default ``None``).
+
+        A series of length n gives ``n - window`` rows (fewer with ``start``/``stop``), in time
+        order, series after series.
+
+        >>> w = Windows.from_values([1.0, 2.0, 3.0, 10.0, 20.0], [0, 3, 5], window=1)
+        >>> w.x[:, 0].tolist(), w.y.tolist(), w.series.tolist()
+        ([1.0, 2.0, 10.0], [2.0, 3.0, 20.0], [0, 0, 1])
+        """
         if window < 1:
             raise ConfigError(f"Invalid window: {window} (must be >= 1)")
         v = torch.as_tensor(values, dtype=DTYPE)

@@ -8,6 +8,7 @@ from weightfit.errors import ConfigError
 
 
 def one_weight(name: str, weights: Tensor) -> None:
+    """Refuse weights (S, k) with k != 1, naming the searches that take several weights."""
     if weights.shape[1] != 1:
         raise ConfigError(
             f"{name} searches a single weight; this model has {weights.shape[1]}: use pattern, "
@@ -28,7 +29,16 @@ def bracket(
 
 
 class OneWeightSearch:
-    """The settings the one-weight searches share: the bracket and when to stop."""
+    """The settings the one-weight searches share: the bracket and when to stop.
+
+    Args:
+        low: the bracket's lower end, for every series (default ``None``: the start - radius).
+        high: its upper end (default ``None``: the start + radius); above ``low``.
+        radius: the half-width of the default bracket, in weight units (default 1.0); > 0.
+        tol: the bracket width at which to stop (default 1.5e-8, about sqrt(machine epsilon));
+            > 0. Each search says whether it is absolute or relative.
+        iterations: the most iterations (default 200).
+    """
 
     name = "one-weight"
 

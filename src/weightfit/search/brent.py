@@ -20,6 +20,8 @@ EPS = 1e-12
 
 
 class BrentState(NamedTuple):
+    """Brent's x, w, v (best, second best, previous w) and losses, the bracket, the last steps."""
+
     weights: Tensor  # (S, 1) the best point x
     loss: Tensor  # (S,) f(x)
     a: Tensor  # (S,) bracket
@@ -34,11 +36,30 @@ class BrentState(NamedTuple):
 
 
 class Brent(OneWeightSearch):
-    """Parabolic steps where they are safe, golden-section steps where they are not."""
+    """Parabolic steps where they are safe, golden-section steps where they are not.
+
+    One weight only (k = 1). One evaluation to start and one per iteration.
+
+    Args:
+        low: the bracket's lower end, for every series (default ``None``: the start weight
+            minus ``radius``).
+        high: the bracket's upper end (default ``None``: the start plus ``radius``); it must be
+            above ``low``. The search never leaves the bracket.
+        radius: the half-width of the default bracket, in weight units (default 1.0); > 0.
+        tol: the relative tolerance on the weight (default 1.5e-8, as scipy's ``xtol``): a
+            series has converged when its best point is within ``2 (tol |x| + 1e-12)`` of the
+            bracket's middle, less half the bracket; ``"tolerance"`` when all have.
+        iterations: the most iterations (default 200); then ``stop == "iterations"``.
+
+    Source: Brent (1973), "Algorithms for Minimization without Derivatives", ch. 5 (the
+    method of ``scipy.optimize.minimize_scalar(method="brent")``; Press et al., Numerical
+    Recipes, ``brent``).
+    """
 
     name = "brent"
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> BrentState:
+        """The bracket and its golden point ``a + 0.382 (b - a)`` as x = w = v, scored once."""
         one_weight(self.name, weights)
         a, b = bracket(weights, self.low, self.high, self.radius)
         x = a + CGOLD * (b - a)
@@ -47,9 +68,12 @@ class Brent(OneWeightSearch):
         return BrentState(x[:, None], fx, a, b, x, fx, x, fx, zero, zero, 0)
 
     def _tol(self, x: Tensor) -> Tensor:
+        """(S,) Brent's ``tol1``: the relative tolerance at ``x`` plus a small absolute one."""
         return self.tol * x.abs() + EPS
 
     def step(self, objective: ObjectiveFn, s: BrentState) -> BrentState:
+        """Step to the parabola's minimum through x, w, v where safe, else a golden step into
+        the larger part; score it, shrink the bracket, update x, w, v (converged series stay)."""
         x, fx, a, b, w, fw, v, fv, d, e = (
             s.weights[:, 0],
             s.loss,
@@ -121,10 +145,12 @@ class Brent(OneWeightSearch):
         )
 
     def _converged(self, x: Tensor, a: Tensor, b: Tensor) -> Tensor:
+        """(S,) bool: Brent's test ``|x - m| <= 2 tol1 - (b - a) / 2``, m the bracket's middle."""
         tol1 = self._tol(x)
         return (x - 0.5 * (a + b)).abs() <= (2 * tol1 - 0.5 * (b - a))
 
     def done(self, state: BrentState) -> str | None:
+        """``"tolerance"`` once every series has converged, or ``"iterations"``."""
         if bool(self._converged(state.weights[:, 0], state.a, state.b).all()):
             return "tolerance"
         return "iterations" if state.iteration >= self.iterations else None

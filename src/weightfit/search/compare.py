@@ -25,7 +25,16 @@ DEFAULT = ("guess", "pattern", "golden", "adam", "lbfgs", "lstsq")
 
 @dataclass(frozen=True)
 class Comparison:
-    """Each strategy's result on one objective."""
+    """Each strategy's result on one objective.
+
+    Attributes:
+        table: one row per strategy that ran: ``strategy``, ``loss`` (mean over series),
+            ``distance`` (largest absolute gap to the closed-form optimum, NaN without one),
+            ``evaluations``, ``iterations``, ``stop``, ``seconds``.
+        fits: each strategy's ``Fit``, by name.
+        optimum: (S, k) the closed-form weights, or ``None``.
+        skipped: strategy name -> why it could not run on this model.
+    """
 
     table: pd.DataFrame  # one row per strategy: loss, distance, evaluations, iterations, ...
     fits: dict[str, Fit]
@@ -35,7 +44,16 @@ class Comparison:
 
 @dataclass(frozen=True)
 class PriceComparison:
-    """``compare`` on a price frame, with what its renderers need to say what was searched."""
+    """``compare`` on a price frame, with what its renderers need to say what was searched.
+
+    Attributes:
+        comparison: the ``Comparison``.
+        spec: the model as asked for (``"scale"``, ``"ar:5"``).
+        model: the model searched.
+        objective: its objective over every series.
+        ids: the series' ids, in order (S).
+        prices: how many prices the objective was built from.
+    """
 
     comparison: Comparison
     spec: str  # the model as asked for: "scale", "ar:5"
@@ -65,6 +83,18 @@ def compare(
 
     A strategy that cannot work on this model (one-weight searches on several weights, lstsq
     without a closed form) is skipped with its reason, not silently dropped.
+
+    Args:
+        objective: ``objective(weights) -> loss`` per series, (S, k) -> (S,).
+        start: (S, k) the weights every strategy starts from.
+        strategies: strategy names or objects, in order (default ``DEFAULT``: guess, pattern,
+            golden, adam, lbfgs, lstsq).
+        max_evaluations: the loss evaluations each strategy may spend (default 100_000).
+
+    >>> quadratic = lambda w: ((w - 2.0) ** 2).sum(-1)  # (..., S, k) -> (..., S)
+    >>> result = compare(quadratic, torch.zeros(1, 1), ["golden", "lstsq"])
+    >>> list(result.table.strategy), list(result.skipped)
+    (['golden'], ['lstsq'])
     """
     optimum = getattr(objective, "optimum", None)
     rows, fits, skipped = [], {}, {}
@@ -104,9 +134,10 @@ def compare_prices(
 
     Args:
         prices: the long frame ``read_prices`` returns.
-        model: a model or its registry name (``"scale"``, ``"ar:5"``).
-        strategies: strategy names or objects, each run from the model's initial weights.
-        max_evaluations: the loss evaluations each strategy may spend.
+        model: a model or its registry name (default ``"scale"``; ``"ar:5"``, ...).
+        strategies: strategy names or objects, each run from the model's initial weights
+            (default ``DEFAULT``).
+        max_evaluations: the loss evaluations each strategy may spend (default 100_000).
     """
     chosen = get_model(model)
     panel = Panel.from_frame(prices)

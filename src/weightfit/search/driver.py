@@ -37,12 +37,14 @@ class _Budget:
         self.name: str = getattr(objective, "name", "the objective")
 
     def charge(self, weights: Tensor) -> None:
+        """Count the candidates in ``weights`` (..., S, k), or raise ``OutOfBudget`` first."""
         n = prod(tuple(weights.shape))
         if self.limit is not None and self.count + n > self.limit:
             raise OutOfBudget
         self.count += n
 
     def __call__(self, weights: Tensor) -> Tensor:
+        """The counted loss: (S, k) -> (S,), (C, S, k) -> (C, S)."""
         self.charge(weights)
         return self.objective(weights)
 
@@ -66,6 +68,7 @@ class _Budget:
 
 
 def _detached(t: Tensor) -> Tensor:
+    """``t`` without its autograd graph (only where it has one: no copy otherwise)."""
     return t.detach() if t.requires_grad else t
 
 
@@ -80,6 +83,21 @@ def minimize(
     history: bool = True,
 ) -> Fit:
     """Run ``strategy`` on ``objective`` from ``weights`` (S, k) until it stops or the budget ends.
+
+    Args:
+        objective: ``objective(weights) -> loss``, (S, k) -> (S,) and (C, S, k) -> (C, S); an
+            ``Objective``, or any such callable (then ``lstsq`` and minibatches are unavailable).
+        weights: the start, (S, k) (anything ``torch.as_tensor`` takes; float64).
+        strategy: a strategy object or registry name (default ``"guess"``, default settings).
+        max_evaluations: the most loss evaluations, counted per candidate (default ``None``: no
+            limit); a step that would pass it is not taken, and ``stop == "max_evaluations"``.
+        max_seconds: the most wall time, checked between steps (default ``None``: no limit).
+        callback: called with each ``Step`` after it is taken (default ``None``).
+        history: keep every ``Step`` in ``Fit.history`` (default ``True``; the start is
+            always kept).
+
+    Returns a ``Fit``. Raises ``ConfigError`` for weights that are not (S, k), a negative
+    budget, or a budget too small for the strategy to start.
 
     >>> import torch
     >>> from weightfit.search import Guess

@@ -20,6 +20,8 @@ from weightfit.search.base import ObjectiveFn
 
 
 class OnePlusOneState(NamedTuple):
+    """The parent (best so far), its loss, each series' mutation strength and success count."""
+
     weights: Tensor  # (S, k)
     loss: Tensor  # (S,)
     sigma: Tensor  # (S,) mutation strength
@@ -28,7 +30,22 @@ class OnePlusOneState(NamedTuple):
 
 
 class OnePlusOne:
-    """Mutate, keep the better, adapt the step by the 1/5th success rule."""
+    """Mutate, keep the better, adapt the step by the 1/5th success rule.
+
+    One evaluation to start and one per iteration (all series at once, each with its own draw).
+
+    Args:
+        sigma: the first mutation strength, the standard deviation of the Gaussian step in
+            weight units (default 0.1); > 0.
+        iterations: the most iterations (default 2000); then ``stop == "iterations"``.
+        tol: stop (``"tolerance"``) when every series' ``sigma`` is below it (default 1e-12).
+        seed: the seed of the mutations (default 0): the same seed repeats the same run.
+
+    Source: Rechenberg's (1+1)-ES with the 1/5th success rule (Rechenberg 1973,
+    "Evolutionsstrategie"), in the smooth form of Kern et al. (2004), "Learning probability
+    distributions in continuous evolutionary algorithms", Natural Computing 3(1); nevergrad's
+    ``OnePlusOne`` is the same method with a discrete step update.
+    """
 
     name = "oneplusone"
 
@@ -46,12 +63,15 @@ class OnePlusOne:
         self._generator = torch.Generator()
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> OnePlusOneState:
+        """Reseed; the start weights (S, k) as the parent, scored once; ``sigma`` everywhere."""
         self._generator.manual_seed(self.seed)
         sigma = torch.full(weights.shape[:1], self.sigma0, dtype=weights.dtype)
         zeros = torch.zeros(weights.shape[:1], dtype=torch.int64)
         return OnePlusOneState(weights, objective(weights), sigma, zeros, 0)
 
     def step(self, objective: ObjectiveFn, state: OnePlusOneState) -> OnePlusOneState:
+        """Score ``w + sigma * N(0, I)``; keep it where strictly better; grow ``sigma`` where it
+        succeeded, shrink it where not (by ``exp((success - 1/5) / (0.8 sqrt(k + 1)))``)."""
         w = state.weights
         noise = torch.randn(w.shape, generator=self._generator, dtype=w.dtype)
         candidate = w + state.sigma[:, None] * noise
@@ -68,6 +88,7 @@ class OnePlusOne:
         )
 
     def done(self, state: OnePlusOneState) -> str | None:
+        """``"tolerance"`` once every ``sigma`` is below ``tol``, or ``"iterations"``."""
         if bool((state.sigma < self.tol).all()):
             return "tolerance"
         return "iterations" if state.iteration >= self.iterations else None

@@ -34,6 +34,8 @@ OPTIMIZERS: dict[str, Any] = {  # name -> torch.optim class
 
 
 class GradientState(NamedTuple):
+    """The best weights seen and their loss, the stale count, torch's parameter and optimizer."""
+
     weights: Tensor  # (S, k) the best weights seen
     loss: Tensor  # (S,) their loss
     iteration: int
@@ -45,7 +47,37 @@ class GradientState(NamedTuple):
 
 
 class Gradient:
-    """Follow the gradient with a torch.optim optimizer, full batch or minibatches."""
+    """Follow the gradient with a torch.optim optimizer, full batch or minibatches.
+
+    One evaluation to start; an epoch costs 1 full batch (the loss at the weights before the
+    step, whose gradient makes it), 2 with a validation tail (train, then tail), or one per
+    minibatch plus one to score the weights after the pass. The registry's ``"adam"``,
+    ``"sgd"``, ... are this class with ``optimizer`` and ``lr`` preset; ``name`` is the
+    optimizer's.
+
+    Args:
+        optimizer: a ``torch.optim`` class by name, one of ``OPTIMIZERS`` (default ``"adam"``).
+        lr: the learning rate (default 0.01); > 0.
+        epochs: the most epochs, one iteration each (default 1000); then
+            ``stop == "iterations"``.
+        batch_size: rows (window, next price pairs, of all series together) per minibatch,
+            shuffled each epoch (default ``None``: the full batch, one step an epoch); >= 1.
+        patience: stop (``"early_stopping"``) after this many epochs in a row without a
+            relative improvement of ``tol`` in the total loss over series (default 100;
+            ``None``: never).
+        tol: the relative improvement an epoch must make to reset ``patience`` (default 1e-12).
+        seed: the seed of the minibatch shuffles (default 0).
+        validation: the fraction of each series' last rows held out, in time order, to choose
+            the best weights and stop early on (default ``None``: train and choose on all rows);
+            in (0, 1).
+        **options: passed to the optimizer (e.g. ``momentum=0.9`` for SGD,
+            ``betas=(0.9, 0.99)`` for Adam).
+
+    Source: ``torch.optim``: SGD (Robbins & Monro 1951), Adam and Adamax (Kingma & Ba 2015),
+    AdamW (Loshchilov & Hutter 2019), NAdam (Dozat 2016), RAdam (Liu et al. 2020), RMSprop
+    (Tieleman & Hinton 2012), Adagrad (Duchi et al. 2011); early stopping on a held-out tail
+    after Prechelt (1998), "Early stopping - but when?".
+    """
 
     name = "gradient"
 
@@ -79,6 +111,8 @@ class Gradient:
         self._generator = torch.Generator()
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> GradientState:
+        """Reseed; a fresh optimizer on a copy of the weights (S, k); split off the validation
+        tail if asked; score the start (on the tail, if any) as the best so far."""
         self._generator.manual_seed(self.seed)
         parameter = weights.detach().clone().requires_grad_(True)
         opt = OPTIMIZERS[self.optimizer]([parameter], lr=self.lr, **self.options)
@@ -96,6 +130,7 @@ class Gradient:
         return objective.subset(state.valid)(weights)
 
     def _descend(self, objective: ObjectiveFn, state: GradientState) -> tuple[Tensor, Tensor]:
+        """One epoch of optimizer steps; the weights (S, k) it scores and their loss (S,)."""
         p, opt = state.parameter, state.optimizer
         if self.batch_size is None:
             at = p.detach().clone()
@@ -125,6 +160,8 @@ class Gradient:
             return at, self._score(objective, state, at)
 
     def step(self, objective: ObjectiveFn, state: GradientState) -> GradientState:
+        """One epoch; keep each series' weights where their loss is lower than its best; count
+        the epoch as stale unless the total loss fell by more than ``tol`` (relative)."""
         with torch.enable_grad():
             at, loss = self._descend(objective, state)
         better = loss < state.loss
@@ -137,6 +174,7 @@ class Gradient:
         )
 
     def done(self, state: GradientState) -> str | None:
+        """``"early_stopping"`` after ``patience`` stale epochs, or ``"iterations"``."""
         if self.patience is not None and state.stale >= self.patience:
             return "early_stopping"
         return "iterations" if state.iteration >= self.epochs else None

@@ -21,13 +21,32 @@ from weightfit.search.base import ObjectiveFn
 
 
 class GuessState(NamedTuple):
+    """Where the guessing method stands: the current weights, their loss, the iteration."""
+
     weights: Tensor  # (S, k)
     loss: Tensor  # (S,) loss of the current weights, NaN before the first step
     iteration: int
 
 
 class Guess:
-    """Try ``weight ± step`` for ``iterations`` iterations, keep the side with the lower loss."""
+    """Try ``weight ± step`` for ``iterations`` iterations, keep the side with the lower loss.
+
+    Costs 2 evaluations per weight per iteration; with one weight, ``iterations=1000`` is the
+    tutorial's 2000. It always moves, so its accuracy is floored at ``step``.
+
+    Args:
+        step: how far each guess moves a weight, in the weight's units (default 1e-4, the
+            tutorial's ``change``); a positive finite number.
+        iterations: how many iterations to run (default 1000, the tutorial's loop); an
+            integer >= 0. It stops only on this count (``stop == "iterations"``).
+
+    Source: the tutorial (``../shared/seed.txt``, "the guessing method": ``guess_up``,
+    ``guess_down``, ``if error_up < error_down``), vectorised over series and applied to each
+    weight in turn.
+
+    >>> Guess(step=0.25, iterations=8)
+    Guess(step=0.25, iterations=8)
+    """
 
     name = "guess"
 
@@ -40,9 +59,12 @@ class Guess:
         self._moves: dict[tuple[torch.dtype, int, int], Tensor] = {}
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> GuessState:
+        """The start weights (S, k), unscored (loss NaN): the first step scores both sides."""
         return GuessState(weights, torch.full(weights.shape[:1], math.nan, dtype=weights.dtype), 0)
 
     def step(self, objective: ObjectiveFn, state: GuessState) -> GuessState:
+        """Move each weight in turn to ``w + step`` if that scores strictly lower, else to
+        ``w - step`` (two evaluations per weight)."""
         weights, loss = state.weights, state.loss
         for i in range(weights.shape[1]):
             moves = self._moves_for(weights, i)  # (2, 1, k): +step, -step on weight i
@@ -64,6 +86,7 @@ class Guess:
         return moves
 
     def done(self, state: GuessState) -> str | None:
+        """``"iterations"`` after ``iterations`` steps; never earlier."""
         return "iterations" if state.iteration >= self.iterations else None
 
     def __repr__(self) -> str:

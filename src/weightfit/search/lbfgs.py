@@ -1,7 +1,8 @@
 """``LBFGS``: torch.optim.LBFGS with a strong-Wolfe line search, every closure call counted.
 
 Limited-memory BFGS (Liu & Nocedal 1989). One iteration is one ``optimizer.step(closure)``,
-which may call the closure up to ``max_iter`` times; each call is one evaluation, through the
+which runs up to ``max_iter`` inner iterations and calls the closure up to torch's
+``max_eval = max_iter * 5 // 4`` times; each call is one evaluation, through the
 driver's counter. The state keeps the best point any call saw, per series.
 """
 
@@ -17,6 +18,8 @@ from weightfit.search.base import ObjectiveFn
 
 
 class LBFGSState(NamedTuple):
+    """The best weights any call saw, their loss, and torch's parameter and optimizer."""
+
     weights: Tensor  # (S, k)
     loss: Tensor  # (S,)
     iteration: int
@@ -26,7 +29,27 @@ class LBFGSState(NamedTuple):
 
 
 class LBFGS:
-    """Quasi-Newton steps from the gradient history; stops when a step finds nothing better."""
+    """Quasi-Newton steps from the gradient history; stops when a step finds nothing better.
+
+    One evaluation to start; each iteration costs up to ``max_iter * 5 // 4`` (every closure
+    call, line-search trials included). It minimises the total loss over series as one problem
+    in S * k weights: the gradient is each series' own, side by side, but the line search and
+    the curvature history are shared (unlike the per-series steps of the other strategies).
+
+    Args:
+        lr: the first step length of each line search, or the fixed step without one
+            (default 1.0, torch's); > 0.
+        iterations: the most ``optimizer.step`` calls (default 50); then
+            ``stop == "iterations"``; an iteration that improves no series stops with
+            ``"no_progress"``.
+        max_iter: torch's inner iterations per ``optimizer.step`` (default 20).
+        history_size: the curvature pairs kept (default 10, torch's).
+        line_search: ``"strong_wolfe"`` (default) or ``None`` for fixed steps of ``lr``.
+
+    Source: Liu & Nocedal (1989), "On the limited memory BFGS method for large scale
+    optimization", Math. Programming 45, 503-528, via ``torch.optim.LBFGS`` (with torch's
+    own gradient and change tolerances turned off: the driver decides when to stop).
+    """
 
     name = "lbfgs"
 
@@ -45,6 +68,7 @@ class LBFGS:
         self.history_size, self.line_search = history_size, line_search
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> LBFGSState:
+        """A fresh ``torch.optim.LBFGS`` on a copy of the weights (S, k); score them once."""
         parameter = weights.detach().clone().requires_grad_(True)
         opt = torch.optim.LBFGS(
             [parameter],
@@ -60,6 +84,7 @@ class LBFGS:
         return LBFGSState(weights, loss, 0, True, parameter, opt)
 
     def step(self, objective: ObjectiveFn, state: LBFGSState) -> LBFGSState:
+        """One ``optimizer.step(closure)``; keep each series' best point any closure call saw."""
         p, opt = state.parameter, state.optimizer
         best_w, best = state.weights, state.loss
 
@@ -82,6 +107,7 @@ class LBFGS:
         )
 
     def done(self, state: LBFGSState) -> str | None:
+        """``"no_progress"`` after a step that improved no series, or ``"iterations"``."""
         if not state.improved:
             return "no_progress"
         return "iterations" if state.iteration >= self.iterations else None

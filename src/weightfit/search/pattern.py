@@ -19,6 +19,8 @@ from weightfit.search.base import ObjectiveFn
 
 
 class PatternState(NamedTuple):
+    """The base point, its loss, each series' exploration step, the iteration."""
+
     weights: Tensor  # (S, k) the base point
     loss: Tensor  # (S,)
     step: Tensor  # (S,) the exploration step of each series
@@ -26,7 +28,23 @@ class PatternState(NamedTuple):
 
 
 class PatternSearch:
-    """Exploratory moves plus the pattern move; the step adapts per series."""
+    """Exploratory moves plus the pattern move; the step adapts per series.
+
+    An iteration costs 2 evaluations per weight, plus ``1 + 2 k`` when any series improved (the
+    pattern move and its exploration).
+
+    Args:
+        step: the first exploration step, in weight units, the same for every weight (default
+            0.1); > 0.
+        expand: the step's factor after an iteration that improved the series (default 2.0);
+            >= 1. The textbook keeps the step (``expand=1``).
+        contract: the step's factor after an iteration that did not (default 0.5); in (0, 1).
+        tol: stop (``"tolerance"``) when every series' step is below it (default 1e-10); > 0.
+        iterations: the most iterations (default 10_000); then ``stop == "iterations"``.
+
+    Source: Hooke & Jeeves (1961), "Direct search solution of numerical and statistical
+    problems", J. ACM 8(2), 212-229; the per-series step and ``expand`` are weightfit's.
+    """
 
     name = "pattern"
 
@@ -51,6 +69,7 @@ class PatternSearch:
         self.iterations = iterations
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> PatternState:
+        """The start weights (S, k) as the base point, scored once; every step at ``step``."""
         step = torch.full(weights.shape[:1], self.step0, dtype=weights.dtype)
         return PatternState(weights, objective(weights), step, 0)
 
@@ -70,6 +89,8 @@ class PatternSearch:
         return point, loss
 
     def step(self, objective: ObjectiveFn, state: PatternState) -> PatternState:
+        """Explore around the base; where it improved, try the pattern move ``x + (x - base)``,
+        keep the better, and expand the step; elsewhere contract it."""
         base, loss, step = state.weights, state.loss, state.step
         x, fx = self._explore(objective, base, loss, step)
         improved = fx < loss
@@ -84,6 +105,7 @@ class PatternSearch:
         return PatternState(x, fx, step, state.iteration + 1)
 
     def done(self, state: PatternState) -> str | None:
+        """``"tolerance"`` once every step is below ``tol``, or ``"iterations"``."""
         if bool((state.step < self.tol).all()):
             return "tolerance"
         return "iterations" if state.iteration >= self.iterations else None

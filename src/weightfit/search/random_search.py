@@ -16,6 +16,8 @@ from weightfit.search.base import ObjectiveFn
 
 
 class RandomState(NamedTuple):
+    """The best weights seen, their loss, the bounds (S, k) sampled in, the iteration."""
+
     weights: Tensor  # (S, k) the best so far
     loss: Tensor  # (S,)
     low: Tensor  # (S, k)
@@ -24,7 +26,23 @@ class RandomState(NamedTuple):
 
 
 class RandomSearch:
-    """Sample ``batch`` points per iteration in the bounds; keep the best seen."""
+    """Sample ``batch`` points per iteration in the bounds; keep the best seen.
+
+    One evaluation to start and ``batch`` per iteration.
+
+    Args:
+        low: the lower bound, one number for every weight or a list of k (one per weight);
+            default ``None``: each series' start weights minus ``radius``.
+        high: the upper bound, the same way; default ``None``: the start plus ``radius``. It
+            must be above ``low`` everywhere.
+        radius: the half-width of the default bounds, in weight units (default 1.0); > 0.
+        batch: candidates drawn per iteration, for every series (default 16); an integer >= 1.
+        iterations: how many iterations (default 100); then ``stop == "iterations"``.
+        seed: the seed of the draws (default 0): the same seed repeats the same run.
+
+    Source: Bergstra & Bengio (2012), "Random search for hyper-parameter optimization",
+    JMLR 13, 281-305: the baseline every black-box search should beat.
+    """
 
     name = "random"
 
@@ -47,6 +65,7 @@ class RandomSearch:
         self._generator = torch.Generator()
 
     def start(self, objective: ObjectiveFn, weights: Tensor) -> RandomState:
+        """Reseed; set the bounds (S, k); score the start weights (S, k) once as the best."""
         self._generator.manual_seed(self.seed)
         low = weights - self.radius if self.low is None else torch.as_tensor(self.low).to(weights)
         high = (
@@ -58,6 +77,7 @@ class RandomSearch:
         return RandomState(weights, objective(weights), low, high, 0)
 
     def step(self, objective: ObjectiveFn, state: RandomState) -> RandomState:
+        """Draw (batch, S, k) uniform candidates in the bounds; keep each series' best if better."""
         u = torch.rand(
             (self.batch, *state.weights.shape), generator=self._generator, dtype=state.low.dtype
         )
@@ -73,4 +93,5 @@ class RandomSearch:
         )
 
     def done(self, state: RandomState) -> str | None:
+        """``"iterations"`` after ``iterations`` steps; never earlier."""
         return "iterations" if state.iteration >= self.iterations else None

@@ -40,7 +40,18 @@ STRATEGIES: dict[str, Callable[..., Any]] = {
 
 
 def get_strategy(strategy: Strategy | str, **settings: Any) -> Strategy:
-    """A strategy by registry name (``"guess"``) with its settings, or the object itself."""
+    """A strategy by registry name (``"guess"``) with its settings, or the object itself.
+
+    Args:
+        strategy: a key of ``STRATEGIES`` (``"guess"``, ``"pattern"``, ``"adam"``, ...) or a
+            strategy object, returned as it is (``settings`` are then ignored).
+        **settings: the strategy's keyword settings (``step=1e-3``, ``iterations=50``).
+
+    Raises ``ConfigError`` for an unknown name, listing the known ones.
+
+    >>> get_strategy("guess", step=0.5)
+    Guess(step=0.5, iterations=1000)
+    """
     if not isinstance(strategy, str):
         return strategy
     if strategy not in STRATEGIES:
