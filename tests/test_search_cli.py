@@ -8,10 +8,9 @@ import pandas as pd
 import pytest
 
 import weightfit as wf
-from weightfit.errors import ConfigError
-
 from weightfit.cli import app
 from weightfit.data import sample_path
+from weightfit.errors import ConfigError
 
 from .conftest import run_cli
 from .test_fit_cli import three_tickers  # noqa: F401  (a fixture)
@@ -99,7 +98,7 @@ def test_fit_every_model_with_every_search(small, model, search):
     )
     budget = 300 if model.startswith(NETWORKS) else 3000
     if impossible:
-        with pytest.raises(ConfigError, match="single weight|no closed form"):
+        with pytest.raises(ConfigError, match=r"single weight|no closed form"):
             wf.fit(small, model, search, max_evaluations=budget)
         return
     report = wf.fit(small, model, search, max_evaluations=budget)
