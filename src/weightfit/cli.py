@@ -35,9 +35,21 @@ def main_options(
     debug: Annotated[
         bool, typer.Option("--debug", help="Print the traceback of an internal error.")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bars or spinners on stderr.")
+    ] = False,
 ) -> None:
     """Find a price model's weights, and ask honestly whether it beats the naive baseline."""
     DEBUG["on"] = debug
+    _size(out, err, quiet=quiet)
+
+
+def _size(*consoles: Console, quiet: bool) -> None:
+    """Follow $COLUMNS as it is now (rich reads it once, at import); quiet the progress."""
+    columns = os.environ.get("COLUMNS", "")
+    for console in consoles:
+        console.width = int(columns) if columns.isdigit() and int(columns) > 0 else None  # type: ignore[assignment]
+    err.quiet = quiet
 
 
 def one_line_errors(command: F) -> F:
@@ -94,6 +106,9 @@ Files = Annotated[
     list[str], typer.Argument(help="Price files, folders or globs (CSV, TXT, .gz, .zip, Parquet).")
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+Full = Annotated[
+    bool, typer.Option("--full", help="Every measure in the table, whatever the terminal's width.")
+]
 Record = Annotated[bool, typer.Option(help="Keep this run in the run store (weightfit runs).")]
 RunsPath = Annotated[
     str | None,
@@ -283,6 +298,7 @@ def fit_command(
     record: Record = True,
     runs: RunsPath = None,
     as_json: Json = False,
+    full: Full = False,
 ) -> None:
     """Fit a model, forecast the test part, and say whether it beats the naive baseline."""
     from weightfit.engine.partitions import Interrupted, fit_files
@@ -330,7 +346,7 @@ def fit_command(
     if as_json:
         print(json.dumps(report.to_dict(), default=str))
         return
-    render_report(report, out)
+    render_report(report, out, wide=full)
     for path in written:
         out.print(f"wrote {path}", highlight=False)
 
@@ -383,6 +399,7 @@ def search(
 @one_line_errors
 def demo(
     plot: Annotated[str, typer.Option(help="Where to write the plots.")] = "weightfit-demo",
+    full: Full = False,
 ) -> None:
     """The main job on the bundled MSFT sample: fit, leaderboard, verdict and plots."""
     from weightfit.data import sample
@@ -394,10 +411,10 @@ def demo(
     render_inspect(frame.attrs["weightfit"], out)
     with err.status("fitting Scale, Affine and AutoRegressive(5) on MSFT", spinner="dots"):
         report = fit(frame, ["scale", "affine", "ar:5"], "lstsq", test=0.2)
-    render_report(report, out)
+    render_report(report, out, wide=full)
     paths = plot_report(report, plot)
     out.print(
-        f"Plots of the test window and the errors are in ./{plot}/: "
+        f"Plots of the test window and the errors are in {plot}/: "
         + ", ".join(p.name for p in paths),
         highlight=False,
     )

@@ -1,0 +1,115 @@
+"""The terminal: every command's output fits 60 to 160 columns with nothing cut; pipes closed
+early end quietly; help examples work as printed; --skip-bad; --quiet."""
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from weightfit.cli import app
+from weightfit.data import sample
+
+from .conftest import run_cli
+
+WIDTHS = (60, 80, 100, 160)
+LEAKY = '''
+def leaky(prices, cutoff, h):
+    seen = prices[prices.ds <= cutoff]
+    future = prices[prices.ds > cutoff].groupby("unique_id").head(h)
+    ratio = prices.groupby("unique_id").y.mean() / seen.groupby("unique_id").y.mean()
+    last = seen.groupby("unique_id").y.last()
+    return future.assign(y_hat=future.unique_id.map(last * ratio))[["unique_id", "ds", "y_hat"]]
+'''
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Two small daily files, a 1-minute intraday file, a forecaster and a run store."""
+    folder = tmp_path_factory.mktemp("terminal")
+    msft = sample("msft").tail(300)
+    (folder / "daily").mkdir()
+    for name, scale in (("MSFT", 1.0), ("BIGGER", 3.0)):
+        part = pd.DataFrame({"Date": msft.ds.dt.date, "Close": msft.y.to_numpy() * scale})
+        part.to_csv(folder / "daily" / f"{name}.csv", index=False)
+    minutes = pd.date_range("2024-03-04 09:30", periods=390 * 2, freq="1min")
+    minutes = minutes[(minutes.hour < 16)]
+    intraday = pd.DataFrame({"Datetime": minutes, "Close": 100 + (pd.Series(range(len(minutes))) % 7)})
+    intraday.to_csv(folder / "intraday.csv", index=False)
+    (folder / "fc.py").write_text(textwrap.dedent(LEAKY))
+    return folder
+
+
+def commands(folder):
+    daily = str(folder / "daily")
+    one = str(folder / "daily" / "MSFT.csv")
+    store = ["--runs", str(folder / "runs.sqlite")]
+    return {
+        "tutorial": ["tutorial", "--iterations", "200"],
+        "inspect": ["inspect", daily, str(folder / "intraday.csv")],
+        "fit": ["fit", one, "--model", "scale", "--model", "affine", "--model", "ar:5", *store],
+        "fit-many": ["fit", daily, "--model", "scale", "--model", "ar:2", *store],
+        "search": ["search", one, "--strategies", "guess,pattern,lstsq", "--no-record"],
+        "demo": ["demo", "--plot", str(folder / "demo")],
+        "lesson": ["lesson", "--rows", "200", "--epochs", "2"],
+        "audit": ["audit", f"{folder / 'fc.py'}:leaky", one, "--cutoffs", "2"],
+        "runs list": ["runs", "list", *store],
+        "runs show": ["runs", "show", "1", *store],
+        "runs compare": ["runs", "compare", "1", "2", "--force", *store],
+    }
+
+
+WORDS = re.compile(r"[A-Za-z][A-Za-z()0-9:_-]{2,}")
+
+
+@pytest.fixture(scope="module")
+def outputs(files):
+    """Each command at each width: {(name, width): stdout}."""
+    got = {}
+    mp = pytest.MonkeyPatch()
+    try:
+        for width in WIDTHS:
+            mp.setenv("COLUMNS", str(width))
+            for name, args in commands(files).items():
+                result = run_cli(app, args)
+                assert result.exit_code in (0, 1), (name, width, result.stderr)
+                got[name, width] = result.stdout
+    finally:
+        mp.undo()
+    return got
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_command_fits_the_width_with_nothing_cut(outputs, width):
+    for name in ("tutorial", "inspect", "fit", "fit-many", "search", "demo", "lesson", "audit"):
+        text = outputs[name, width]
+        assert "…" not in text, (name, width, text)
+        for line in text.splitlines():
+            assert len(line) <= width, (name, width, line)
+    for name in ("runs list", "runs show", "runs compare"):
+        assert "…" not in outputs[name, width], (name, width, outputs[name, width])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_names_verdicts_and_dates_are_whole(outputs, width):
+    fit = outputs["fit", width]
+    for name in ("Naive", "Drift", "Scale", "Affine", "AutoRegressive(5)", "HistoricAverage"):
+        assert name in fit, (width, fit)
+    verdicts = re.findall(r"^\s*\S+.*?\s(beats|worse|no better|baseline)\s*$", fit, re.M)
+    assert "baseline" in verdicts and len(verdicts) >= 5, (width, fit)
+    assert "*" in fit  # the best of each measure stays marked
+    inspect = outputs["inspect", width]
+    for date in ("2016-09-01", "2017-11-10", "2024-03-04 09:30", "2024-03-05 15:59"):
+        assert date in inspect, (width, inspect)
+    tutorial = outputs["tutorial", width]
+    assert "1.0119999" not in tutorial and "1.012" in tutorial
+    lesson = outputs["lesson", width]
+    assert "LSTM" in lesson and "Naive" in lesson
+    shown = outputs["runs show", width]
+    assert "Scale" in shown and "leaderboard" in shown
