@@ -132,11 +132,13 @@ def _table(console: Console, columns: list[Column], styles: list[str | None], wi
     sizes = [c.widths() for c in columns]
     fixed = [n if not c.wrap else least for c, (least, n) in zip(columns, sizes, strict=True)]
     spare = width - sum(fixed) - GAP * (len(columns) - 1)
-    for i, c in enumerate(columns):  # wrap columns take what is left, up to their natural width
-        if c.wrap and spare > 0:
-            grow = min(spare, sizes[i][1] - fixed[i])
-            fixed[i] += grow
-            spare -= grow
+    while spare > 0:  # wrap columns share what is left, one cell at a time, the most wanting first
+        wanting = [i for i, c in enumerate(columns) if c.wrap and fixed[i] < sizes[i][1]]
+        if not wanting:
+            break
+        i = max(wanting, key=lambda i: (sizes[i][1] - fixed[i]) / sizes[i][1])
+        fixed[i] += 1
+        spare -= 1
     for c, w in zip(columns, fixed, strict=True):
         table.add_column(
             c.header,
