@@ -2,8 +2,13 @@
 early end quietly; help examples work as printed; --skip-bad; --quiet."""
 
 import importlib
+import json
+import os
 import re
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -125,3 +130,63 @@ def test_names_verdicts_and_dates_are_whole(outputs, width):
     assert "LSTM" in lesson and "Naive" in lesson
     shown = outputs["runs show", width]
     assert "Scale" in shown and "leaderboard" in shown
+
+
+@pytest.fixture
+def some_bad(tmp_path):
+    """A folder of three good daily files and two broken ones."""
+    msft = sample("msft").tail(120)
+    for i in range(3):
+        frame = pd.DataFrame({"Date": msft.ds.dt.date, "Close": msft.y.to_numpy() * (1 + i)})
+        frame.to_csv(tmp_path / f"GOOD{i}.csv", index=False)
+    (tmp_path / "EMPTY.csv").write_text("")
+    (tmp_path / "HEADER.csv").write_text("Date,Close\n")
+    return tmp_path
+
+
+def test_every_bad_file_is_listed_then_skip_bad_fits_the_rest(some_bad):
+    from weightfit.data import read_prices
+    from weightfit.errors import DataError
+
+    with pytest.raises(DataError) as caught:
+        read_prices(some_bad)
+    message = str(caught.value)
+    assert message.startswith("2 of 5 files cannot be read")
+    assert "EMPTY.csv: the file is empty" in message and "HEADER.csv: " in message
+    frame = read_prices(some_bad, on_bad="skip")
+    assert sorted(frame.unique_id.unique()) == ["GOOD0", "GOOD1", "GOOD2"]
+    skipped = frame.attrs["weightfit"]["skipped"]
+    assert [Path(s["file"]).name for s in skipped] == ["EMPTY.csv", "HEADER.csv"]
+
+    result = run_cli(app, ["fit", str(some_bad), "--no-record"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "EMPTY.csv" in result.stderr and "HEADER.csv" in result.stderr
+    result = run_cli(app, ["fit", str(some_bad), "--skip-bad", "--no-record"])
+    assert result.exit_code == 0, result.stderr
+    assert "skipped 2 bad file(s)" in result.stdout and "the file is empty" in result.stdout
+    assert "all 3 series" in result.stdout
+    result = run_cli(app, ["fit", str(some_bad), "--skip-bad", "--no-record", "--json"])
+    got = json.loads(result.stdout)
+    assert len(got["series"]) == 3
+    assert [Path(s["file"]).name for s in got["skipped"]] == ["EMPTY.csv", "HEADER.csv"]
+    assert "--skip-bad" in run_cli(app, ["fit", "--help"]).stdout
+
+
+def test_partitions_skip_bad_files(some_bad, tmp_path_factory):
+    from weightfit.engine.partitions import fit_files
+
+    folder = tmp_path_factory.mktemp("resume")
+    report = fit_files(some_bad, files_per_partition=3, skip_bad=True, folder=folder)
+    assert len(report.series) == 3 and len(report.read["skipped"]) == 2
+
+
+@pytest.mark.parametrize("extra", [["--json"], []])
+def test_a_pipe_closed_early_ends_quietly(files, extra):
+    """`weightfit fit ... | head -c 400`: a real pipe, closed after 400 bytes."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "COLUMNS": "80"}
+    args = ["fit", str(files / "daily"), "--no-record", *extra]
+    command = f"{sys.executable} -m weightfit {' '.join(args)} | head -c 400 >/dev/null"
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr

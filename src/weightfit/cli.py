@@ -24,8 +24,19 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Find a price model's weights, and ask honestly whether it beats the naive baseline.",
 )
-out = Console()
-err = Console(stderr=True)
+
+
+class _Console(Console):
+    """rich's Console, but a closed pipe goes to the error boundary (exit 0, quietly) rather
+    than rich's own ``SystemExit(1)``."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+out = _Console()
+err = _Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 DEBUG = {"on": False}
 
@@ -145,6 +156,13 @@ READING: dict[str, tuple[Any, Any, str, str | None]] = {
     "exchange": (str | None, None, "Exchange calendar (ISO MIC) for --session, e.g. XNYS.", None),
     "tz": (str | None, None, "Time zone of naive timestamps, e.g. America/New_York.", None),
     "sheet": (str | None, None, "The sheet of an Excel/ODS file (name or 0-based).", None),
+    "skip_bad": (
+        bool,
+        False,
+        "Of several files, read the good ones and list the bad ones with their reasons, "
+        "instead of stopping (exit 2) on them.",
+        "--skip-bad",
+    ),
 }
 
 
@@ -170,6 +188,7 @@ def reading(command: F) -> F:
         read = {name: kwargs.pop(name) for name in READING}
         read["duplicates"] = "last" if read.pop("keep_last") else "error"
         read["splits"] = "adjust" if read.pop("adjust_splits") else "keep"
+        read["on_bad"] = "skip" if read.pop("skip_bad") else "raise"
         return command(*args, read=read, **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=params + extra)  # type: ignore[attr-defined]
@@ -300,9 +319,12 @@ def fit_command(
     as_json: Json = False,
     full: Full = False,
 ) -> None:
-    """Fit a model, forecast the test part, and say whether it beats the naive baseline."""
+    """Fit a model, forecast the test part, and say whether it beats the naive baseline.
+
+    Exit 0: done; 2: bad input (every unreadable file listed; with --skip-bad they are left
+    out, listed with their reasons, and the others fitted); 130: interrupted (--resume)."""
     from weightfit.engine.partitions import Interrupted, fit_files
-    from weightfit.report.console import progress_bar, render_report
+    from weightfit.report.console import progress_bar, render_report, render_skipped
     from weightfit.report.files import write_frame
     from weightfit.report.plots import plot_report
 
@@ -344,9 +366,10 @@ def fit_command(
     if plot:
         written += plot_report(report, plot)
     if as_json:
-        print(json.dumps(report.to_dict(), default=str))
+        print(json.dumps({**report.to_dict(), "skipped": report.read["skipped"]}, default=str))
         return
     render_report(report, out, wide=full)
+    render_skipped(report.read["skipped"], out)
     for path in written:
         out.print(f"wrote {path}", highlight=False)
 

@@ -178,9 +178,18 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
                 console.print(f"  note: {uid}: {note}", highlight=False)
         for warning in src["warnings"]:
             console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
+    render_skipped(meta.get("skipped", []), console)
 
 
 _fmt = compact
+
+
+def render_skipped(skipped: list[dict[str, str]], console: Console) -> None:
+    """The files left out by --skip-bad, one line each with its reason."""
+    if skipped:
+        console.print(f"[yellow]skipped {len(skipped)} bad file(s)[/]:", highlight=False)
+    for s in skipped:
+        console.print(f"  {plain(_shown(s['file']))}: {plain(s['reason'])}", highlight=False)
 
 
 def render_report(report: Any, console: Console, wide: bool = False) -> None:
