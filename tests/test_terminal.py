@@ -5,6 +5,7 @@ import importlib
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -190,3 +191,55 @@ def test_a_pipe_closed_early_ends_quietly(files, extra):
         ["bash", "-o", "pipefail", "-c", command], env=env, capture_output=True, text=True
     )
     assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+EXAMPLE = re.compile(r"Example: (weightfit [^(\n]*?)\s*(?:\(|$)", re.M)
+
+
+def example(args):
+    text = run_cli(app, [*args, "--help"]).stdout
+    found = EXAMPLE.findall(text)
+    assert found, (args, text)
+    return shlex.split(found[0])[1:]
+
+
+def test_every_help_starts_with_an_example_that_works(tmp_path, monkeypatch):
+    """Each command's help names one example; run as printed (fetch needs the network, audit
+    the user's own forecaster: their examples are only checked to be there)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(
+        importlib.import_module("weightfit.lesson"), "lesson", once(_small_lesson())
+    )
+    order = [
+        [],
+        ["tutorial"],
+        ["inspect"],
+        ["fit"],
+        ["fit"],
+        ["search"],
+        ["demo"],
+        ["lesson"],
+        ["runs", "list"],
+        ["runs", "show"],
+        ["runs", "compare"],
+        ["runs", "export"],
+        ["report"],
+        ["runs", "delete"],
+    ]
+    for args in order:
+        line = example(args)
+        result = run_cli(app, line)
+        assert result.exit_code == 0, (line, result.stdout, result.stderr)
+    assert (tmp_path / "forecasts.csv").exists() and (tmp_path / "report.html").exists()
+    for args in (["fetch"], ["audit"]):
+        assert example(args)
+
+
+def _small_lesson():
+    """The lesson's example, shrunk to two epochs: the command line is what is checked."""
+    lesson = importlib.import_module("weightfit.lesson").lesson
+
+    def small(*args, **kwargs):
+        return lesson(*args, **{**kwargs, "epochs": 2})
+
+    return small

@@ -89,7 +89,8 @@ def read_prices(
 ) -> pd.DataFrame:
     """Read prices into a long frame ``unique_id, ds, y`` sorted by ``(unique_id, ds)``.
 
-    ``source`` is a path (CSV/TSV/TXT, plain, ``.gz`` or ``.zip``, or Parquet), a directory or
+    ``source`` is a path (CSV/TSV/TXT, plain, ``.gz`` or ``.zip``, or Parquet; ``"sample:msft"``
+    names a bundled sample), a directory or
     glob (one series per file, the id from a ticker column or the file name), a list of those,
     or a DataFrame.
     Formats are recognised without flags; the flags override what was detected: ``price`` and
@@ -194,6 +195,10 @@ def expand_paths(source: Any) -> list[Path]:
             raise DataError("the same file is given twice; give each file once")
         return files
     text = str(source)
+    if text.startswith("sample:"):  # a bundled sample by name: `weightfit fit sample:msft`
+        from weightfit.data import sample_path
+
+        return [sample_path(text.removeprefix("sample:"))]
     path = Path(text)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if _readable(p))
