@@ -43,7 +43,11 @@ class Report:
         """What was read: ``{"sources": [one record per file], "series": {id: record},
         "skipped": [{"file", "reason"} per file left out by on_bad="skip"]}``."""
         d = self.describe
-        return {"sources": d.get("sources", []), "series": d["meta"], "skipped": d.get("skipped", [])}
+        return {
+            "sources": d.get("sources", []),
+            "series": d["meta"],
+            "skipped": d.get("skipped", []),
+        }
 
     def table(self, series: str | None = None) -> pd.DataFrame:
         """Models by measures: one series, or the mean over all series."""

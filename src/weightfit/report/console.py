@@ -292,7 +292,7 @@ def _render_better(r: TutorialResult, console: Console) -> None:
     columns = [
         Column("strategy", [plain(row[0]) for row in rows], justify="left"),
         Column("weight", [f"{row[1]:.10g}" for row in rows]),
-        Column("error (MSE)", [compact(row[2], 3) for row in rows]),
+        Column("error (MSE)", [compact(float(row[2]), 3) for row in rows]),
         Column("evaluations", [f"{row[3]:,}" for row in rows]),
         Column("to reach 1e-9", ["never" if row[4] is None else str(row[4]) for row in rows], 1),
     ]

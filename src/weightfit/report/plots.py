@@ -174,7 +174,7 @@ def skill_figure(report: Report) -> Figure:
     for yi, value, end in zip(y, skill, drawn, strict=True):
         ax.text(
             end + (0.02 * span if end >= 0 else -0.02 * span),
-            yi,
+            float(yi),
             f"{value:+.3g}",
             va="center",
             ha="left" if end >= 0 else "right",

@@ -142,10 +142,10 @@ def _table(console: Console, columns: list[Column], styles: list[str | None], wi
     for c, w in zip(columns, fixed, strict=True):
         table.add_column(
             c.header,
-            justify=c.justify,
+            justify=c.justify,  # type: ignore[arg-type]
             width=w,
             no_wrap=not c.wrap,
-            overflow="fold",  # type: ignore[arg-type]
+            overflow="fold",
         )
     for r, style in enumerate(styles):
         table.add_row(*[c.cells[r] for c in columns], style=style)
