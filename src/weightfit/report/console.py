@@ -284,7 +284,9 @@ def render_comparison(run: Any, console: Console) -> None:
 
 def _render_better(r: TutorialResult, console: Console) -> None:
     console.print("[bold]6. Better ways to find the weight[/]   the same problem, other searches:")
-    rows = [("guess (above)", r.final_weight, r.final_error, r.evaluations, None)] + [
+    rows: list[tuple[Any, ...]] = [
+        ("guess (above)", r.final_weight, r.final_error, r.evaluations, None)
+    ] + [
         (str(b["strategy"]), b["weight"], b["error"], b["evaluations"], b["evaluations_to_1e-9"])
         for b in r.better
     ]
