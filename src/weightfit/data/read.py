@@ -141,7 +141,7 @@ def read_prices(
         "sheet": sheet,
     }
     if isinstance(source, pd.DataFrame):
-        parts = [_from_frame(source, "<DataFrame>", None, **flags, decimal=decimal)]
+        parts, skipped = [_from_frame(source, "<DataFrame>", None, **flags, decimal=decimal)], []
     else:
         files = expand_paths(source)
         parts, skipped = _read_each(files, on_bad, **flags, **text_flags)

@@ -141,7 +141,7 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
     rows = shown[:ROWS]
     columns = [
         Column("series", [plain(uid) for uid, _ in rows], justify="left"),
-        Column("rows", [f"{s['rows']:,}" for _, s in rows]),
+        Column("rows", [str(s["rows"]) for _, s in rows]),
         Column("first", [_when(s["start"]) for _, s in rows], justify="left"),
         Column("last", [_when(s["end"]) for _, s in rows], justify="left"),
         Column("frequency", [s["frequency"] for _, s in rows], 1, "left", wrap=True),
