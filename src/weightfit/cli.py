@@ -19,13 +19,23 @@ from rich.console import Console
 
 from weightfit.errors import WeightfitError
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Find a price model's weights, and ask honestly whether it beats the naive baseline.",
-)
-out = Console()
-err = Console(stderr=True)
+HELP = """Find a price model's weights, and ask honestly whether it beats the naive baseline.
+
+Example: weightfit demo   (then: weightfit fit sample:msft --model ar:5)"""
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=HELP)
+
+
+class _Console(Console):
+    """rich's Console, but a closed pipe goes to the error boundary (exit 0, quietly) rather
+    than rich's own ``SystemExit(1)``."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+out = _Console()
+err = _Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 DEBUG = {"on": False}
 
@@ -35,9 +45,20 @@ def main_options(
     debug: Annotated[
         bool, typer.Option("--debug", help="Print the traceback of an internal error.")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bars or spinners on stderr.")
+    ] = False,
 ) -> None:
-    """Find a price model's weights, and ask honestly whether it beats the naive baseline."""
     DEBUG["on"] = debug
+    _size(out, err, quiet=quiet)
+
+
+def _size(*consoles: Console, quiet: bool) -> None:
+    """Follow $COLUMNS as it is now (rich reads it once, at import); quiet the progress."""
+    columns = os.environ.get("COLUMNS", "")
+    for console in consoles:
+        console.width = int(columns) if columns.isdigit() and int(columns) > 0 else None  # type: ignore[assignment]
+    err.quiet = quiet
 
 
 def one_line_errors(command: F) -> F:
@@ -94,6 +115,9 @@ Files = Annotated[
     list[str], typer.Argument(help="Price files, folders or globs (CSV, TXT, .gz, .zip, Parquet).")
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+Full = Annotated[
+    bool, typer.Option("--full", help="Every measure in the table, whatever the terminal's width.")
+]
 Record = Annotated[bool, typer.Option(help="Keep this run in the run store (weightfit runs).")]
 RunsPath = Annotated[
     str | None,
@@ -130,6 +154,13 @@ READING: dict[str, tuple[Any, Any, str, str | None]] = {
     "exchange": (str | None, None, "Exchange calendar (ISO MIC) for --session, e.g. XNYS.", None),
     "tz": (str | None, None, "Time zone of naive timestamps, e.g. America/New_York.", None),
     "sheet": (str | None, None, "The sheet of an Excel/ODS file (name or 0-based).", None),
+    "skip_bad": (
+        bool,
+        False,
+        "Of several files, read the good ones and list the bad ones with their reasons, "
+        "instead of stopping (exit 2) on them.",
+        "--skip-bad",
+    ),
 }
 
 
@@ -155,6 +186,7 @@ def reading(command: F) -> F:
         read = {name: kwargs.pop(name) for name in READING}
         read["duplicates"] = "last" if read.pop("keep_last") else "error"
         read["splits"] = "adjust" if read.pop("adjust_splits") else "keep"
+        read["on_bad"] = "skip" if read.pop("skip_bad") else "raise"
         return command(*args, read=read, **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=params + extra)  # type: ignore[attr-defined]
@@ -172,7 +204,9 @@ def tutorial(
     iterations: Annotated[int, typer.Option(help="How many guessing iterations.")] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Walk through the tutorial: one price, one weight, the guessing method."""
+    """Walk through the tutorial: one price, one weight, the guessing method.
+
+    Example: weightfit tutorial --iterations 300"""
     from weightfit.report.console import render_tutorial, search_progress
     from weightfit.tutorial import tutorial as run
 
@@ -189,7 +223,9 @@ def tutorial(
 @one_line_errors
 @reading
 def inspect(files: Files, read: dict[str, Any], as_json: Json = False) -> None:
-    """Show what was read from price files: per series, rows, dates, frequency, price column."""
+    """Show what was read from price files: per series, rows, dates, frequency, price column.
+
+    Example: weightfit inspect sample:msft   (sample:msft is the bundled MSFT file)"""
     from weightfit.data import read_prices
     from weightfit.report.console import render_inspect
 
@@ -211,7 +247,9 @@ def fetch(
         str | None, typer.Option(help="Write the prices to a .csv or .parquet file.")
     ] = None,
 ) -> None:
-    """Download a price history through yfinance (needs the 'fetch' extra)."""
+    """Download a price history through yfinance (needs the 'fetch' extra and the network).
+
+    Example: weightfit fetch MSFT --start 2024-01-01 --output msft.csv"""
     from weightfit.data.fetch import fetch as download
     from weightfit.report.console import render_inspect
     from weightfit.report.files import write_frame
@@ -283,10 +321,16 @@ def fit_command(
     record: Record = True,
     runs: RunsPath = None,
     as_json: Json = False,
+    full: Full = False,
 ) -> None:
-    """Fit a model, forecast the test part, and say whether it beats the naive baseline."""
+    """Fit a model, forecast the test part, and say whether it beats the naive baseline.
+
+    Example: weightfit fit sample:msft --model scale --model ar:5
+
+    Exit 0: done; 2: bad input, every unreadable file listed (--skip-bad fits the others);
+    130: interrupted (--resume finishes)."""
     from weightfit.engine.partitions import Interrupted, fit_files
-    from weightfit.report.console import progress_bar, render_report
+    from weightfit.report.console import progress_bar, render_report, render_skipped
     from weightfit.report.files import write_frame
     from weightfit.report.plots import plot_report
 
@@ -328,9 +372,10 @@ def fit_command(
     if plot:
         written += plot_report(report, plot)
     if as_json:
-        print(json.dumps(report.to_dict(), default=str))
+        print(json.dumps({**report.to_dict(), "skipped": report.read["skipped"]}, default=str))
         return
-    render_report(report, out)
+    render_report(report, out, wide=full)
+    render_skipped(report.read["skipped"], out)
     for path in written:
         out.print(f"wrote {path}", highlight=False)
 
@@ -355,7 +400,9 @@ def search(
     runs: RunsPath = None,
     as_json: Json = False,
 ) -> None:
-    """Run several strategies on the same data: loss, distance to the optimum, cost."""
+    """Run several strategies on the same data: loss, distance to the optimum, cost.
+
+    Example: weightfit search sample:msft --strategies guess,pattern,lstsq"""
     from weightfit.data import read_prices
     from weightfit.report.console import render_comparison
     from weightfit.report.plots import plot_search
@@ -383,8 +430,11 @@ def search(
 @one_line_errors
 def demo(
     plot: Annotated[str, typer.Option(help="Where to write the plots.")] = "weightfit-demo",
+    full: Full = False,
 ) -> None:
-    """The main job on the bundled MSFT sample: fit, leaderboard, verdict and plots."""
+    """The main job on the bundled MSFT sample: fit, leaderboard, verdict and plots.
+
+    Example: weightfit demo --plot demo-plots"""
     from weightfit.data import sample
     from weightfit.evaluate.fit import fit
     from weightfit.report.console import render_inspect, render_report
@@ -394,10 +444,10 @@ def demo(
     render_inspect(frame.attrs["weightfit"], out)
     with err.status("fitting Scale, Affine and AutoRegressive(5) on MSFT", spinner="dots"):
         report = fit(frame, ["scale", "affine", "ar:5"], "lstsq", test=0.2)
-    render_report(report, out)
+    render_report(report, out, wide=full)
     paths = plot_report(report, plot)
     out.print(
-        f"Plots of the test window and the errors are in ./{plot}/: "
+        f"Plots of the test window and the errors are in {plot}/: "
         + ", ".join(p.name for p in paths),
         highlight=False,
     )
@@ -422,7 +472,9 @@ def audit_command(
     as_json: Json = False,
 ) -> None:
     """Does a forecaster read the future? Exit 0: no leak, 1: a leak, 2: bad input,
-    3: not reproducible (seed it)."""
+    3: not reproducible (seed it).
+
+    Example: weightfit audit my_models.py:forecast sample:msft   (your f(prices, cutoff, h))"""
     from weightfit.data import read_prices
     from weightfit.evaluate.audit import audit
     from weightfit.report.audit import render_audit
@@ -450,7 +502,9 @@ def lesson_command(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """The tutorial's next step: an LSTM as usually published, then scored honestly."""
+    """The tutorial's next step: an LSTM as usually published, then scored honestly.
+
+    Example: weightfit lesson --rows 300 --epochs 3"""
     from weightfit.lesson import lesson
     from weightfit.report.lesson import render_lesson
 
@@ -510,7 +564,9 @@ def runs_list(
     runs: RunsPath = None,
     as_json: Json = False,
 ) -> None:
-    """The recorded runs, newest first."""
+    """The recorded runs, newest first.
+
+    Example: weightfit runs list"""
     from weightfit.report.runs import render_runs
 
     found = _store(runs).runs(data=data, model=model)
@@ -523,7 +579,9 @@ def runs_list(
 @runs_app.command("show")
 @one_line_errors
 def runs_show(run_id: RunId, runs: RunsPath = None, as_json: Json = False) -> None:
-    """One run: what it ran on, its settings, leaderboard and verdict."""
+    """One run: what it ran on, its settings, leaderboard and verdict.
+
+    Example: weightfit runs show 1"""
     from weightfit.report.runs import render_run
 
     run = _store(runs).get(run_id)
@@ -546,7 +604,9 @@ def runs_compare(
     runs: RunsPath = None,
     as_json: Json = False,
 ) -> None:
-    """Does run B beat run A? Diebold-Mariano per series (Benjamini-Hochberg) and pooled."""
+    """Does run B beat run A? Diebold-Mariano per series (Benjamini-Hochberg) and pooled.
+
+    Example: weightfit runs compare 1 2"""
     from weightfit.report.runs import render_run_comparison
     from weightfit.runs import compare_runs
 
@@ -564,7 +624,9 @@ def runs_export(
     output: Annotated[str, typer.Option("--output", "-o", help="A .parquet or .csv file.")],
     runs: RunsPath = None,
 ) -> None:
-    """Every forecast of a run, long: unique_id, ds, cutoff, model, y, y_hat, loss."""
+    """Every forecast of a run, long: unique_id, ds, cutoff, model, y, y_hat, loss.
+
+    Example: weightfit runs export 1 -o forecasts.csv"""
     from weightfit.report.files import write_frame
 
     path = write_frame(_store(runs).losses(run_id), output)
@@ -574,7 +636,9 @@ def runs_export(
 @runs_app.command("delete")
 @one_line_errors
 def runs_delete(run_id: RunId, runs: RunsPath = None) -> None:
-    """Remove a run and its files."""
+    """Remove a run and its files.
+
+    Example: weightfit runs delete 1"""
     run = _store(runs).delete(run_id)
     out.print(f"deleted run {run.id} ({run.time}, {run.command})", highlight=False)
 
@@ -586,7 +650,9 @@ def report_command(
     output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write.")],
     runs: RunsPath = None,
 ) -> None:
-    """One self-contained HTML file of a recorded run: read, leaderboard, verdict, plots."""
+    """One self-contained HTML file of a recorded run: read, leaderboard, verdict, plots.
+
+    Example: weightfit report 1 -o report.html"""
     from weightfit.report.html import write_html
 
     store = _store(runs)

@@ -85,10 +85,12 @@ def read_prices(
     tz: str | None = None,
     wide: bool = False,
     sheet: str | int | None = None,
+    on_bad: str = "raise",
 ) -> pd.DataFrame:
     """Read prices into a long frame ``unique_id, ds, y`` sorted by ``(unique_id, ds)``.
 
-    ``source`` is a path (CSV/TSV/TXT, plain, ``.gz`` or ``.zip``, or Parquet), a directory or
+    ``source`` is a path (CSV/TSV/TXT, plain, ``.gz`` or ``.zip``, or Parquet; ``"sample:msft"``
+    names a bundled sample), a directory or
     glob (one series per file, the id from a ticker column or the file name), a list of those,
     or a DataFrame.
     Formats are recognised without flags; the flags override what was detected: ``price`` and
@@ -104,6 +106,10 @@ def read_prices(
     timestamps read in ``tz`` (default the exchange's zone). ``wide``: one series per numeric
     column, whatever the names. ``sheet``: the sheet of an Excel/ODS workbook (name or 0-based
     position; default the first).
+    ``on_bad``: with several files, ``"raise"`` (default: one ``DataError`` listing every file
+    that cannot be read, one line each) or ``"skip"`` (read the others; each skipped file and
+    its reason in ``attrs["weightfit"]["skipped"]``, a list of ``{"file", "reason"}``; an error
+    still when none can be read).
 
     >>> from weightfit.data import sample_path
     >>> frame = read_prices(sample_path("msft"))
@@ -118,6 +124,8 @@ def read_prices(
         raise DataError(f"Invalid splits: {splits!r} (expected one of {SPLIT_HANDLING})")
     if session not in ("all", "regular"):
         raise DataError(f"Invalid session: {session!r} (expected 'all' or 'regular')")
+    if on_bad not in ("raise", "skip"):
+        raise DataError(f"Invalid on_bad: {on_bad!r} (expected 'raise' or 'skip')")
     flags: dict[str, Any] = {
         "price": price,
         "date": date,
@@ -133,10 +141,10 @@ def read_prices(
         "sheet": sheet,
     }
     if isinstance(source, pd.DataFrame):
-        parts = [_from_frame(source, "<DataFrame>", None, **flags, decimal=decimal)]
+        parts, skipped = [_from_frame(source, "<DataFrame>", None, **flags, decimal=decimal)], []
     else:
         files = expand_paths(source)
-        parts = [_read_file(f, many=len(files) > 1, **flags, **text_flags) for f in files]
+        parts, skipped = _read_each(files, on_bad, **flags, **text_flags)
     frames = [p[0] for p in parts]
     records = [p[1] for p in parts]
     owners: dict[str, str] = {}
@@ -149,9 +157,33 @@ def read_prices(
                 )
             owners[uid] = record["source"]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    return finish(
+    frame = finish(
         frame, records, duplicates, splits=splits, session=session, exchange=exchange, tz=tz
     )
+    if skipped:
+        frame.attrs["weightfit"]["skipped"] = skipped
+    return frame
+
+
+def _read_each(
+    files: list[Path], on_bad: str, **flags: Any
+) -> tuple[list[tuple[pd.DataFrame, dict[str, Any]]], list[dict[str, str]]]:
+    """Read every file; the bad ones are listed (all of them, not only the first), then raised
+    as one ``DataError`` (``on_bad="raise"``, or when none is good) or skipped."""
+    if len(files) == 1:
+        return [_read_file(files[0], many=False, **flags)], []
+    parts, bad = [], []
+    for f in files:
+        try:
+            parts.append(_read_file(f, many=True, **flags))
+        except DataError as e:
+            bad.append({"file": str(f), "reason": str(e).removeprefix(f"{f}: ")})
+    if bad and (on_bad == "raise" or not parts):
+        fix = "" if parts else "; none can be read"
+        fix = fix or "; --skip-bad (on_bad='skip') reads the others"
+        lines = "".join(f"\n  {b['file']}: {b['reason']}" for b in bad)
+        raise DataError(f"{len(bad)} of {len(files)} files cannot be read{fix}:{lines}")
+    return parts, bad
 
 
 def expand_paths(source: Any) -> list[Path]:
@@ -163,6 +195,10 @@ def expand_paths(source: Any) -> list[Path]:
             raise DataError("the same file is given twice; give each file once")
         return files
     text = str(source)
+    if text.startswith("sample:"):  # a bundled sample by name: `weightfit fit sample:msft`
+        from weightfit.data import sample_path
+
+        return [sample_path(text.removeprefix("sample:"))]
     path = Path(text)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if _readable(p))

@@ -116,6 +116,7 @@ class Checkpoints:
             "key": key,
             "meta": d["meta"],
             "sources": d.get("sources", []),
+            "skipped": d.get("skipped", []),
             "overall": report.overall,
             "models": report.models,
             "fitted": report.fitted,
@@ -184,6 +185,7 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
     describe = {
         "meta": head["meta"],
         "sources": head["sources"],
+        "skipped": head.get("skipped", []),
         "weights": weights,
         **{k: series[k].to_numpy() for k in ("rows", "start", "end", "test_rows")},
     }

@@ -80,6 +80,7 @@ def fit_files(
     dask: str | None = None,
     client: Any = None,
     callback: Callable[[Progress], None] | None = None,
+    skip_bad: bool = False,
 ) -> Report:
     """``weightfit.fit`` over price files, partition by partition, as if run at once.
 
@@ -93,11 +94,16 @@ def fit_files(
         dask: ``"local"``, ``"local:N"`` or ``"tcp://HOST:PORT"`` to run on a Dask cluster.
         client: a ``dask.distributed.Client`` to use instead of ``dask``.
         callback: called with a ``Progress`` after each partition.
+        skip_bad: leave out the files that cannot be read (``read_prices(on_bad="skip")``),
+            listed in ``report.read["skipped"]``; default False: one ``DataError`` listing
+            them all. A partition whose files are all bad is still an error.
 
     One file (no Dask, no resume) is fitted directly. Otherwise finished partitions are kept in
     ``folder`` until the run completes, so Ctrl-C raises ``Interrupted`` and loses nothing.
     """
     read, settings = dict(read or {}), dict(settings or {})
+    if skip_bad:
+        read["on_bad"] = "skip"
     groups = partitions(source, files_per_partition)
     alone = len(groups) == 1 and len(groups[0]) == 1 and dask is None and client is None
     if alone and not resume:

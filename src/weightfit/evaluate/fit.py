@@ -156,6 +156,7 @@ def fit(
     describe = {
         "meta": meta,
         "sources": df.attrs.get("weightfit", {}).get("sources", []),
+        "skipped": df.attrs.get("weightfit", {}).get("skipped", []),
         "weights": weights,
         "rows": panel.lengths,
         "start": panel.ds[panel.offsets[:-1]],

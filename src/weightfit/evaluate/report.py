@@ -45,8 +45,14 @@ class Report:
 
     @property
     def read(self) -> dict[str, Any]:
-        """What was read: ``{"sources": [one record per file], "series": {id: record}}``."""
-        return {"sources": self.describe.get("sources", []), "series": self.describe["meta"]}
+        """What was read: ``{"sources": [one record per file], "series": {id: record},
+        "skipped": [{"file", "reason"} per file left out by on_bad="skip"]}``."""
+        d = self.describe
+        return {
+            "sources": d.get("sources", []),
+            "series": d["meta"],
+            "skipped": d.get("skipped", []),
+        }
 
     def table(self, series: str | None = None) -> pd.DataFrame:
         """Models by measures. For one series: its measures, the test that decides and its
@@ -422,6 +428,7 @@ def combine(parts: Sequence[Report]) -> Report:
     describe = {
         "meta": {k: v_ for p in parts for k, v_ in p.describe["meta"].items()},
         "sources": [s for p in parts for s in p.describe.get("sources", [])],
+        "skipped": [s for p in parts for s in p.describe.get("skipped", [])],
         "weights": weights,
         **{
             key: np.concatenate([p.describe[key] for p in parts])

@@ -8,11 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from weightfit.report.tables import Column, compact, p_value, plain, print_table
 from weightfit.search import Step
 from weightfit.tutorial import TutorialResult
 
@@ -84,16 +83,13 @@ def render_tutorial(result: TutorialResult, console: Console) -> None:
     )
     console.print(f"[bold]3. The guessing method[/]   {r.iterations} times: try weight ± {size:g},")
     console.print("   keep the side with the lower error")
-    table = Table(show_header=True, header_style="bold")
-    for col in ("", "weight", "prediction (USD)", "error (MSE)"):
-        table.add_column(col, justify="right")
-    table.add_row(
-        "before", f"{r.initial_weight!r}", f"{r.initial_prediction:.10g}", f"{r.initial_error:.6g}"
-    )
-    table.add_row(
-        "after", f"{r.final_weight!r}", f"{r.final_prediction:.10g}", f"{r.final_error:.6g}"
-    )
-    console.print(table)
+    columns = [
+        Column("", ["before", "after"]),
+        Column("weight", [f"{r.initial_weight:.10g}", f"{r.final_weight:.10g}"]),
+        Column("prediction (USD)", [f"{r.initial_prediction:.10g}", f"{r.final_prediction:.10g}"]),
+        Column("error (MSE)", [f"{r.initial_error:.6g}", f"{r.final_error:.6g}"]),
+    ]
+    print_table(console, columns)
     console.print(
         f"[bold]4. What it cost[/]   {r.evaluations} loss evaluations "
         f"({r.iterations} iterations x 2) in {r.fit.seconds * 1000:.1f} ms"
@@ -130,30 +126,32 @@ def _shown(source: str) -> str:
         return source
 
 
+def _when(stamp: str) -> str:
+    """A timestamp without what is zero: '2024-03-04 09:30', '2017-11-10'."""
+    return stamp.removesuffix(" 00:00:00").removesuffix(":00")
+
+
 def _dropped(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {why}" for why, n in counts.items()) or "none"
 
 
 def render_inspect(meta: dict[str, Any], console: Console) -> None:
     """What was read: one row per series, then each file's notes and warnings."""
-    table = Table(header_style="bold", title="What was read")
-    for col in ("series", "rows", "first", "last", "frequency", "price column", "dropped"):
-        table.add_column(col, justify="right" if col == "rows" else "left")
     shown = list(meta["series"].items())
-    for uid, s in shown[:ROWS]:
-        table.add_row(
-            uid,
-            str(s["rows"]),
-            s["start"].removesuffix(" 00:00:00"),
-            s["end"].removesuffix(" 00:00:00"),
-            s["frequency"],
-            str(s["price_column"]),
-            _dropped(s["dropped"]),
-        )
+    rows = shown[:ROWS]
+    columns = [
+        Column("series", [plain(uid) for uid, _ in rows], justify="left"),
+        Column("rows", [str(s["rows"]) for _, s in rows]),
+        Column("first", [_when(s["start"]) for _, s in rows], justify="left"),
+        Column("last", [_when(s["end"]) for _, s in rows], justify="left"),
+        Column("frequency", [s["frequency"] for _, s in rows], 1, "left", wrap=True),
+        Column("price column", [plain(str(s["price_column"])) for _, s in rows], 2, "left"),
+        Column("dropped", [_dropped(s["dropped"]) for _, s in rows], 2, "left", wrap=True),
+    ]
+    caption = None
     if len(shown) > ROWS:
-        table.add_row(f"... {len(shown) - ROWS:,} more", "", "", "", "", "", "", style="dim")
-        table.caption = "--json lists every series"
-    console.print(table)
+        caption = f"... {len(shown) - ROWS:,} more series; --json lists every series"
+    print_table(console, columns, title="What was read", caption=caption)
     for src in meta["sources"]:
         sep = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
             src.get("separator", ""), src.get("separator")
@@ -180,18 +178,23 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
                 console.print(f"  note: {uid}: {note}", highlight=False)
         for warning in src["warnings"]:
             console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
+    render_skipped(meta.get("skipped", []), console)
 
 
-def _fmt(x: float) -> str:
-    if x != x:
-        return "-"
-    if abs(x) >= 1e5 or (abs(x) < 1e-3 and x != 0):
-        return f"{x:.2e}"
-    return f"{x:.4g}"
+_fmt = compact
 
 
-def render_report(report: Any, console: Console) -> None:
-    """The leaderboard (models by measures, the best of each marked) and the verdicts."""
+def render_skipped(skipped: list[dict[str, str]], console: Console) -> None:
+    """The files left out by --skip-bad, one line each with its reason."""
+    if skipped:
+        console.print(f"[yellow]skipped {len(skipped)} bad file(s)[/]:", highlight=False)
+    for s in skipped:
+        console.print(f"  {plain(_shown(s['file']))}: {plain(s['reason'])}", highlight=False)
+
+
+def render_report(report: Any, console: Console, wide: bool = False) -> None:
+    """The leaderboard (models by measures, the best of each marked) and the verdicts; with
+    ``wide``, every measure whatever the width (stacked when they cannot fit)."""
     s = report.settings
     what = (
         f"hold-out: the last {s['test']} of each series"
@@ -203,14 +206,14 @@ def render_report(report: Any, console: Console) -> None:
     for series in shown:
         uid = series["id"]
         title = f"{uid}: {series['rows']} rows, {series['test_rows']} forecasts ({what})"
-        console.print(_leaderboard(report, title, uid))
-        console.print(_returns_table(report, uid))
+        _leaderboard(report, title, uid, console, wide)
+        _returns_table(report, uid, console, wide)
         console.print(f"[bold]verdict[/] {uid}: {series['verdict']}", highlight=False)
         for warning in series["warnings"]:
             console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
     if n_series > 1:
         title = f"all {n_series} series: scale-free aggregates ({what})"
-        console.print(_overall_table(report, title))
+        _overall_table(report, title, console, wide)
     if n_series > 1 or not shown:
         for name, o in report.overall.get("models", {}).items():
             console.print(f"[bold]overall[/] {name}: {o['verdict']}", highlight=False)
@@ -219,125 +222,138 @@ def render_report(report: Any, console: Console) -> None:
             console.print(f"[bold]verdict[/] over all series: {verdict}", highlight=False)
 
 
-def _leaderboard(report: Any, title: str, uid: str | None) -> Table:
-    table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD)
+def verdict_word(verdict: str | None) -> str:
+    """The verdict's first words, short: 'beats', 'worse', 'no better', 'baseline'."""
+    words = (verdict or "the baseline").split(" (")[0]
+    return words.removesuffix(" naive").removesuffix(" than").removeprefix("the ")
+
+
+def _leaderboard(report: Any, title: str, uid: str | None, console: Console, wide: bool) -> None:
+    """Models by measures. Always shown: the model, the first measure, skill, the test's p and
+    the verdict word; the other measures (and any further column) while the width allows."""
     frame = report.table(uid)
     best = report.best(uid)
-    table.add_column("model", no_wrap=True)
-    for c in report.metrics:
-        table.add_column(c, justify="right", no_wrap=True)
-    table.add_column("DM p", justify="right", no_wrap=True)
-    if uid is not None:
-        table.add_column("vs naive", no_wrap=True, min_width=9)
-    verdicts = None
+    names = [str(n) for n in frame.index]
+    columns = [Column("model", [plain(n) for n in names], justify="left")]
+    for k, c in enumerate(report.metrics):
+        cells = []
+        for name, value in zip(names, frame[c], strict=True):
+            text = _fmt(float(value))
+            cells.append(f"[bold green]{text} *[/]" if best.get(c) == name else text)
+        columns.append(Column(c, cells, priority=0 if k == 0 or c == "skill" else 1))
+    dm = frame["p_dm"] if "p_dm" in frame else frame["p_value"]
+    columns.append(Column("DM p", [p_value(float(p)) for p in dm]))
     if uid is not None:
         (entry,) = [s for s in report.series if s["id"] == uid]
-        verdicts = {n: m.get("verdict", "the baseline") for n, m in entry["models"].items()}
-    for name, row in frame.iterrows():
-        cells = []
-        for c in report.metrics:
-            text = _fmt(float(row[c]))
-            cells.append(f"[bold green]{text} *[/]" if best.get(c) == name else text)
-        cells.append(_fmt(float(row["p_dm" if "p_dm" in row else "p_value"])))
-        if verdicts is not None:
-            words = verdicts[name].split(" (")[0]
-            cells.append(words.removesuffix(" naive").removesuffix(" than").removeprefix("the "))
-        style = "bold" if name in report.fitted else None
-        table.add_row(str(name), *cells, style=style)
-    table.caption = "* best of each measure. DM p: Diebold-Mariano test against naive (HLN)"
-    return table
+        words = [verdict_word(entry["models"][n].get("verdict")) for n in names]
+        columns.append(Column("vs naive", words, justify="left"))
+    styles = ["bold" if n in report.fitted else None for n in names]
+    caption = "* best of each measure. DM p: Diebold-Mariano test against naive (HLN)"
+    print_table(
+        console,
+        columns,
+        title=title,
+        caption=caption,
+        wide=wide,
+        styles=styles,
+        more="--full or --json",
+    )
 
 
-def _p(x: Any) -> str:
-    """A p-value in a few characters: ``0.0048``, ``<0.001``, ``-``."""
-    x = float(x)
-    return "-" if x != x else "<0.001" if x < 0.001 else f"{x:.2g}"
-
-
-def _overall_table(report: Any, title: str) -> Table:
-    """Issue 12: the all-series leaderboard, scale-free aggregates and the pooled test only."""
+def _overall_table(report: Any, title: str, console: Console, wide: bool) -> None:
+    """The all-series leaderboard: scale-free aggregates and the pooled test only (a mean of
+    MSE across price levels, or of p-values, says nothing)."""
     frame = report.table()
-    table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD)
-    cols = {
-        "mean skill": "skill",
-        "median skill": "median_skill",
-        "rel. MSE": "relative_mse",
-        "MASE": "mase",
-        "RMSSE": "rmsse",
-        "pooled p": "p_value",
-    }
-    table.add_column("model", no_wrap=True)
-    for header in (*cols, "beats (FDR 5%)", "MCS"):
-        table.add_column(header, justify="right", no_wrap=True)
+    names = [str(n) for n in frame.index]
     n = len(report.describe["rows"])
-    for name, row in frame.iterrows():
-        if name == "Naive":
-            cells = ["0", "0", "1", _fmt(float(row["mase"])), _fmt(float(row["rmsse"])), "-", "-"]
-        else:
-            cells = [_fmt(float(row[c])) for c in list(cols.values())[:-1]]
-            beats = row["beats"]
-            cells += [_p(row["p_value"]), "-" if beats != beats else f"{int(beats):,} of {n:,}"]
-        cells.append("yes" if row["mcs"] is True else "")
-        table.add_row(str(name), *cells, style="bold" if name in report.fitted else None)
-    table.caption = (
+    rows = list(frame.iterrows())
+
+    def cells(column: str) -> list[str]:
+        return [_fmt(float(row[column])) for _, row in rows]
+
+    beats = [
+        "-"
+        if name == "Naive" or row["beats"] != row["beats"]
+        else f"{int(row['beats']):,} of {n:,}"
+        for name, row in rows
+    ]
+    columns = [
+        Column("model", [plain(name) for name in names], justify="left"),
+        Column("mean skill", cells("skill")),
+        Column(
+            "pooled p", ["-" if nm == "Naive" else p_value(float(r["p_value"])) for nm, r in rows]
+        ),
+        Column("beats (FDR 5%)", beats),
+        Column("median skill", cells("median_skill"), 1),
+        Column("rel. MSE", cells("relative_mse"), 1),
+        Column("MASE", cells("mase"), 2),
+        Column("RMSSE", cells("rmsse"), 2),
+        Column("MCS", ["yes" if row["mcs"] is True else "" for _, row in rows], 1, "left"),
+    ]
+    styles = ["bold" if name in report.fitted else None for name in names]
+    caption = (
         "skill: 1 - MSE/naive MSE; rel. MSE: geometric mean of MSE/naive MSE; pooled p: one test "
         "on scale-free differentials averaged per date (Clark-West for models that nest naive, "
         "else Diebold-Mariano); beats: series beaten at a 5% false-discovery rate "
         "(Benjamini-Hochberg); MCS: in the 90% model confidence set of the pooled losses"
     )
-    return table
+    print_table(
+        console, columns, title=title, caption=caption, wide=wide, styles=styles,
+        more="--full or --json",
+    )  # fmt: skip
 
 
-def _returns_table(report: Any, uid: str) -> Table:
-    """Issue 12: one series' tests against naive (Clark-West beside Diebold-Mariano, the MCS)
-    and its returns view: the price R^2 illusion beside return R^2, the hit rate against always
-    calling the more frequent direction, Pesaran-Timmermann."""
+def _returns_table(report: Any, uid: str, console: Console, wide: bool) -> None:
+    """One series' tests against naive (Clark-West beside Diebold-Mariano, the MCS) and its
+    returns view: the price R² illusion beside return R², the hit rate against always calling
+    the more frequent direction, Pesaran-Timmermann."""
     frame = report.table(uid)
-    table = Table(
-        title=f"{uid}: tests against naive, and the forecasts as returns (y_hat / y_last - 1)",
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-    )
-    table.add_column("model", no_wrap=True)
-    heads = ("DM p", "CW p", "MCS", "price R²", "return R²", "hit rate", "majority", "PT p")
-    for header in heads:
-        table.add_column(header, justify="right", no_wrap=True)
-    for name, row in frame.iterrows():
-        cells = [_p(row["p_dm"]), _p(row["p_cw"]), "yes" if row["mcs"] is True else ""]
-        cells += [_fmt(float(row[c])) for c in ("r2_price", "r2_return", "hit_rate", "hit_base")]
-        cells.append(_p(row["p_pt"]))
-        table.add_row(str(name), *cells, style="bold" if name in report.fitted else None)
-    table.caption = (
+    if "p_cw" not in frame:
+        return
+    names = [str(n) for n in frame.index]
+    rows = [row for _, row in frame.iterrows()]
+    columns = [
+        Column("model", [plain(name) for name in names], justify="left"),
+        Column("CW p", [p_value(float(r["p_cw"])) for r in rows]),
+        Column("MCS", ["yes" if r["mcs"] is True else "" for r in rows], 0, "left"),
+        Column("price R²", [_fmt(float(r["r2_price"])) for r in rows]),
+        Column("return R²", [_fmt(float(r["r2_return"])) for r in rows]),
+        Column("hit rate", [_fmt(float(r["hit_rate"])) for r in rows], 1),
+        Column("majority", [_fmt(float(r["hit_base"])) for r in rows], 1),
+        Column("PT p", [p_value(float(r["p_pt"])) for r in rows], 1),
+    ]
+    styles = ["bold" if name in report.fitted else None for name in names]
+    caption = (
         "CW p: Clark-West, one-sided, for models that nest naive; MCS: in the 90% model "
         "confidence set; return R²: against the zero-return forecast (naive; Campbell & "
         "Thompson 2008); hit rate: direction (up / not up) called right; majority: always "
         "calling the more frequent one; PT p: Pesaran-Timmermann (1992), one-sided"
     )
-    return table
+    title = f"{uid}: tests against naive, and the forecasts as returns (y_hat / y_last - 1)"
+    print_table(
+        console, columns, title=title, caption=caption, wide=wide, styles=styles,
+        more="--full or --json",
+    )  # fmt: skip
 
 
 def render_comparison(run: Any, console: Console) -> None:
     """The strategies side by side (a ``PriceComparison``): final loss, distance to the closed
     form, cost."""
     result = run.comparison
-    table = Table(
-        title=f"{type(run.model).__name__} on {len(run.ids)} series, "
-        f"{run.prices} prices: every strategy from the same start",
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
+    rows = list(result.table.itertuples())
+    columns = [
+        Column("strategy", [plain(r.strategy) for r in rows], justify="left"),
+        Column("loss (MSE)", [f"{r.loss:.8g}" for r in rows]),
+        Column("distance to optimum", [_fmt(r.distance) for r in rows]),
+        Column("evaluations", [f"{r.evaluations:,}" for r in rows]),
+        Column("stop", [plain(r.stop) for r in rows], 1, "left"),
+        Column("seconds", [f"{r.seconds:.3f}" for r in rows], 2),
+    ]
+    title = (
+        f"{type(run.model).__name__} on {len(run.ids)} series, "
+        f"{run.prices} prices: every strategy from the same start"
     )
-    for col in ("strategy", "loss (MSE)", "distance to optimum", "evaluations", "stop", "seconds"):
-        table.add_column(col, justify="left" if col in ("strategy", "stop") else "right")
-    for row in result.table.itertuples():
-        table.add_row(
-            row.strategy,
-            f"{row.loss:.10g}",
-            _fmt(row.distance),
-            str(row.evaluations),
-            row.stop,
-            f"{row.seconds:.3f}",
-        )
-    console.print(table)
+    print_table(console, columns, title=title)
     if result.optimum is None:
         console.print("no closed form for this model: the distance column is empty")
     for name, why in result.skipped.items():
@@ -346,19 +362,18 @@ def render_comparison(run: Any, console: Console) -> None:
 
 def _render_better(r: TutorialResult, console: Console) -> None:
     console.print("[bold]6. Better ways to find the weight[/]   the same problem, other searches:")
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD)
-    for col in ("strategy", "weight", "error (MSE)", "evaluations", "to reach 1e-9"):
-        table.add_column(col, justify="left" if col == "strategy" else "right")
-    table.add_row(
-        "guess (above)", repr(r.final_weight), f"{r.final_error:.3g}", str(r.evaluations), "never"
-    )
-    for row in r.better:
-        reach = row["evaluations_to_1e-9"]
-        table.add_row(
-            str(row["strategy"]),
-            f"{row['weight']!r}",
-            f"{row['error']:.3g}",
-            str(row["evaluations"]),
-            "never" if reach is None else str(reach),
-        )
-    console.print(table)
+    rows: list[tuple[Any, ...]] = [
+        ("guess (above)", r.final_weight, r.final_error, r.evaluations, None)
+    ] + [
+        (str(b["strategy"]), b["weight"], b["error"], b["evaluations"], b["evaluations_to_1e-9"])
+        for b in r.better
+    ]
+    rows[0] = (*rows[0][:4], "never")
+    columns = [
+        Column("strategy", [plain(row[0]) for row in rows], justify="left"),
+        Column("weight", [f"{row[1]:.10g}" for row in rows]),
+        Column("error (MSE)", [compact(float(row[2]), 3) for row in rows]),
+        Column("evaluations", [f"{row[3]:,}" for row in rows]),
+        Column("to reach 1e-9", ["never" if row[4] is None else str(row[4]) for row in rows], 1),
+    ]
+    print_table(console, columns)

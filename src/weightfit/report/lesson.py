@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from weightfit.report.console import verdict_word
+from weightfit.report.tables import Column, compact, p_value, plain, print_table
 
-def _num(x: Any, digits: str = ".4g") -> str:
-    return "-" if x is None else format(x, digits)
+
+def _num(x: Any) -> str:
+    return compact(x)
 
 
 def render_lesson(result: Any, console: Console) -> None:
@@ -46,21 +48,17 @@ def render_lesson(result: Any, console: Console) -> None:
         "dollars, against naive and every baseline:",
         highlight=False,
     )
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD)
-    for col in ("model", "RMSE (USD)", "MAE (USD)", "skill", "DM p", "vs naive"):
-        table.add_column(col, justify="left" if col in ("model", "vs naive") else "right")
-    for name, m in result.scores.items():
-        words = (m["verdict"] or "the baseline").split(" (")[0]
-        table.add_row(
-            name,
-            _num(m["rmse"]),
-            _num(m["mae"]),
-            _num(m["skill"]),
-            _num(m["p_value"], ".2g"),
-            words,
-            style="bold" if name.startswith("LSTM") else None,
-        )
-    console.print(table)
+    rows = list(result.scores.items())
+    columns = [
+        Column("model", [plain(name) for name, _ in rows], justify="left", wrap=True),
+        Column("RMSE (USD)", [_num(m["rmse"]) for _, m in rows]),
+        Column("MAE (USD)", [_num(m["mae"]) for _, m in rows], 1),
+        Column("skill", [_num(m["skill"]) for _, m in rows]),
+        Column("DM p", [p_value(m["p_value"]) for _, m in rows]),
+        Column("vs naive", [verdict_word(m["verdict"]) for _, m in rows], justify="left"),
+    ]
+    styles = ["bold" if name.startswith("LSTM") else None for name, _ in rows]
+    print_table(console, columns, styles=styles)
     console.print(f"[bold]verdict[/] {result.verdict}", highlight=False)
     for w in result.warnings:
         console.print(f"  [yellow]warning[/]: {w}", highlight=False)

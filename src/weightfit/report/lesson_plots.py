@@ -11,8 +11,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 
 from weightfit.atomic import atomic_write
+from weightfit.report.plots import time_axis
 
 
 def _save(fig: Any, path: Path) -> Path:
@@ -29,26 +31,26 @@ def plot_lesson(result: Any, directory: str | Path) -> list[Path]:
     (name_a,) = [n for n in sa if "whole" in n]
     (name_b,) = [n for n in sa if "train part" in n]
 
-    fig, ax = plt.subplots(figsize=(10, 5.5))
-    ax.plot(f.ds, f.y, color="0.2", lw=2.2, label="actual")
-    ax.plot(f.ds, f.a, color="tab:orange", lw=1.6, label="predicted (LSTM)")
+    x = np.arange(len(f))  # the bar index: no line drawn across a weekend
+    fig, ax = plt.subplots(figsize=(10, 5.5), layout="constrained")
+    ax.plot(x, f.y, color="0.2", lw=2.2, label="actual")
+    ax.plot(x, f.a, color="tab:orange", lw=1.6, label="predicted (LSTM)")
     ax.set_title(
         f"(a) as published: {d['ticker']}, the last {d['test_rows']} days (5% test)\n"
         f"test MSE {p['scaled_mse']:.2e} (scaled units), R² {p['r2']:.3f}: it looks perfect",
         fontsize=11,
     )
     ax.set_ylabel("price (USD)")
-    ax.legend(loc="upper left")
+    ax.legend(loc="best")
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    time_axis(ax, f.ds)
     paths = [_save(fig, folder / "lesson_published.png")]
 
-    fig, ax = plt.subplots(figsize=(10, 6.5))
-    ax.plot(f.ds, f.y, color="0.2", lw=2.2, label="actual")
-    ax.plot(f.ds, f.a, color="tab:orange", lw=1.6, label=f"(a) LSTM, RMSE {sa[name_a]['rmse']:.2f}")
+    fig, ax = plt.subplots(figsize=(10, 6.5), layout="constrained")
+    ax.plot(x, f.y, color="0.2", lw=2.2, label="actual")
+    ax.plot(x, f.a, color="tab:orange", lw=1.6, label=f"(a) LSTM, RMSE {sa[name_a]['rmse']:.2f}")
     ax.plot(
-        f.ds,
+        x,
         f.b,
         color="tab:blue",
         lw=1.2,
@@ -56,7 +58,7 @@ def plot_lesson(result: Any, directory: str | Path) -> list[Path]:
         label=f"(b) LSTM, RMSE {sa[name_b]['rmse']:.2f}",
     )
     ax.plot(
-        f.ds,
+        x,
         f.Naive,
         color="black",
         ls="--",
@@ -73,11 +75,10 @@ def plot_lesson(result: Any, directory: str | Path) -> list[Path]:
         f"and {p['mae_to_today']:.2f} from today's: it follows the last price, and a curve that "
         "follows the price one day late always looks like a perfect fit at this zoom."
     ]
-    fig.text(0.01, 0.01, "\n".join(textwrap.fill(w, 130) for w in words), fontsize=8.5, va="bottom")
+    ax.set_xlabel("\n".join(textwrap.fill(w, 130) for w in words), fontsize=8.5, loc="left")
     ax.set_ylabel("price (USD)")
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="best", fontsize=9)
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    time_axis(ax, f.ds)
     paths.append(_save(fig, folder / "lesson_naive.png"))
     return paths

@@ -7,6 +7,7 @@ chart across series when there are several.
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, SymmetricalLogLocator
 
 from weightfit.atomic import atomic_write
 
@@ -28,7 +33,7 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     plt.close(fig)
     return path
@@ -39,38 +44,79 @@ def _colours(names: list[str]) -> dict[str, str]:
     return {n: ("black" if n == "Naive" else cycle[i % len(cycle)]) for i, n in enumerate(names)}
 
 
-def plot_forecasts(report: Report, uid: str, path: Path) -> Path:
-    frame = report.forecasts[report.forecasts.unique_id == uid]
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def time_axis(ax: Axes, ds: pd.Series | pd.DatetimeIndex, ticks: int = 6) -> None:
+    """Label an axis whose x is the bar index (0, 1, ...) with the bars' times: no gap drawn
+    across nights, weekends or holidays. Between sessions (a gap of more than a day's worth
+    of intraday bars), a dotted line marks the break."""
+    stamps = pd.DatetimeIndex(ds)
+    daily = bool((stamps == stamps.normalize()).all())
+    several_days = stamps.normalize().nunique() > 1
+    fmt = "%Y-%m-%d" if daily else ("%m-%d %H:%M" if several_days else "%H:%M")
+
+    def label(x: float, _pos: int) -> str:
+        i = round(x)
+        return stamps[i].strftime(fmt) if 0 <= i < len(stamps) and abs(x - i) < 1e-6 else ""
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=ticks, integer=True, min_n_ticks=2))
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
+    if not daily and len(stamps) > 1:
+        step = np.median(np.diff(stamps.asi8))
+        for i in np.flatnonzero(np.diff(stamps.asi8) > 3 * step):
+            ax.axvline(i + 0.5, color="0.6", ls=":", lw=1)
+    ax.set_xlim(-0.5, len(stamps) - 0.5)
+
+
+def forecast_figure(report: Report, uid: str) -> Figure:
+    """The test window of series ``uid``: the price, naive and the fitted models (the other
+    baselines faint), then the last ``ZOOM`` forecasts; x is the bar index, labelled with
+    dates, so nights and weekends are not drawn as lines."""
+    frame = report.forecasts[report.forecasts.unique_id == uid].reset_index(drop=True)
     shown = ["Naive", *[n for n in report.models if n != "Naive" and n in report.fitted]]
     others = [n for n in report.models if n not in shown]
     colour = _colours(report.models)
-    fig, (full, zoom) = plt.subplots(2, 1, figsize=(11, 7.5), height_ratios=[3, 2])
+    fig, (full, zoom) = plt.subplots(
+        2, 1, figsize=(11, 7.5), height_ratios=[3, 2], layout="constrained"
+    )
     for ax, part in ((full, frame), (zoom, frame.tail(ZOOM))):
-        ax.plot(part.ds, part.y, color="0.25", lw=2.2, label="actual", zorder=5)
+        x = np.arange(len(part))
+        ax.plot(x, part.y, color="0.25", lw=2.2, label="actual", zorder=5)
         for n in shown:
             ls = "--" if n == "Naive" else "-"
-            ax.plot(part.ds, part[n], lw=1.1, ls=ls, color=colour[n], label=n, alpha=0.9)
+            ax.plot(x, part[n], lw=1.1, ls=ls, color=colour[n], label=n, alpha=0.9)
         if ax is full:
             for n in others:
-                ax.plot(part.ds, part[n], lw=0.8, color=colour[n], alpha=0.45, label=n)
+                ax.plot(x, part[n], lw=0.8, color=colour[n], alpha=0.45, label=n)
         ax.grid(alpha=0.3)
         ax.set_ylabel("price")
+        time_axis(ax, part.ds)
     s = next(x for x in report.series if x["id"] == uid)
     full.set_title(
-        f"{uid}: forecasts over the test window ({len(frame)} forecasts)\n{s['verdict']}"
+        f"{uid}: {len(frame)} forecasts over the test window\n" + _wrap(s["verdict"], 95)
     )
     zoom.set_title(f"the last {min(ZOOM, len(frame))}: does a model lead the price or trail it?")
-    full.legend(loc="upper left", fontsize=8, ncol=2)
-    fig.tight_layout()
-    return _save(fig, path)
+    fig.legend(*full.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
+    return fig
 
 
-def plot_errors(report: Report, uid: str, path: Path) -> Path:
+def plot_forecasts(report: Report, uid: str, path: Path) -> Path:
+    """``forecast_figure`` written to ``path`` (PNG)."""
+    return _save(forecast_figure(report, uid), path)
+
+
+def errors_figure(report: Report, uid: str) -> Figure:
+    """Series ``uid``'s forecast errors: histograms of naive and the fitted models, and a box
+    per model (every baseline included) on a scale that is linear near 0, logarithmic beyond."""
     frame = report.forecasts[report.forecasts.unique_id == uid]
     names = report.models
     errors = {n: (frame["y"] - frame[n]).to_numpy() for n in names}
     colour = _colours(names)
-    fig, (hist, box) = plt.subplots(1, 2, figsize=(12, 5), width_ratios=[3, 2])
+    fig, (hist, box) = plt.subplots(
+        1, 2, figsize=(12, 5), width_ratios=[3, 2], layout="constrained"
+    )
     close = ["Naive", *report.fitted]
     spread = np.concatenate([errors[n] for n in close])
     lo, hi = np.percentile(spread, [0.5, 99.5])
@@ -79,38 +125,76 @@ def plot_errors(report: Report, uid: str, path: Path) -> Path:
         hist.hist(errors[n], bins=bins, histtype="step", lw=1.4, color=colour[n], label=n)
     hist.set_title(f"{uid}: forecast errors (actual - forecast)")
     hist.set_xlabel("error (price units)")
-    hist.legend(fontsize=8)
+    hist.set_ylabel("forecasts")
+    hist.legend(fontsize=8, loc="upper left")
     hist.grid(alpha=0.3)
     box.boxplot([errors[n] for n in names], orientation="horizontal", showfliers=False)
     box.set_yticks(range(1, len(names) + 1), names, fontsize=8)
     box.axvline(0, color="0.5", lw=0.8)
     box.set_xscale("symlog", linthresh=max(abs(lo), abs(hi), 1e-12))  # linear near 0, log beyond
-    box.set_title("all models (whiskers 1.5 IQR; log scale beyond the naive range)")
+    box.xaxis.set_major_locator(
+        SymmetricalLogLocator(linthresh=max(abs(lo), abs(hi), 1e-12), base=10)
+    )
+    box.set_title("every model (whiskers: 1.5 IQR)")
+    box.set_xlabel("error; log scale beyond naive's range")
     box.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
-    return _save(fig, path)
+    return fig
+
+
+def plot_errors(report: Report, uid: str, path: Path) -> Path:
+    """``errors_figure`` written to ``path`` (PNG)."""
+    return _save(errors_figure(report, uid), path)
+
+
+def skill_figure(report: Report) -> Figure:
+    """Skill against naive (1 - MSE / MSE naive) of every fitted model on every series, as
+    sorted horizontal bars (best on top) around a zero line, each value printed by its bar.
+    Green: beats naive (DM p < 0.05); red: worse; grey: no better. A bar too short to see is
+    drawn at a minimum length; its printed value is the truth."""
+    scores = report.scores[report.scores.model.isin(report.fitted)]
+    several = len(report.fitted) > 1
+    labels = [
+        f"{u} · {m}" if several else str(u)
+        for u, m in zip(scores.unique_id, scores.model, strict=True)
+    ]
+    order = np.argsort(scores["skill"].to_numpy(), kind="stable")
+    skill = scores["skill"].to_numpy()[order]
+    status = scores["status"].to_numpy()[order]
+    labels = [labels[i] for i in order]
+    n = len(skill)
+    fig, ax = plt.subplots(figsize=(8, min(2 + 0.28 * n, 30)), layout="constrained")
+    span = max(float(np.nanmax(np.abs(skill))) if n else 0.0, 1e-12)
+    least = 0.006 * span  # the shortest bar drawn, so that a skill near 0 is seen
+    drawn = np.where(np.abs(skill) < least, np.where(skill < 0, -least, least), skill)
+    palette = {"beats": "tab:green", "worse": "tab:red"}
+    colours = [palette.get(str(s), "0.6") for s in status]
+    y = np.arange(n)
+    ax.barh(y, drawn, color=colours, height=0.7)
+    ax.axvline(0, color="black", lw=1)
+    for yi, value, end in zip(y, skill, drawn, strict=True):
+        ax.text(
+            end + (0.02 * span if end >= 0 else -0.02 * span),
+            float(yi),
+            f"{value:+.3g}",
+            va="center",
+            ha="left" if end >= 0 else "right",
+            fontsize=8,
+        )
+    lo = min(0.0, float(drawn.min())) if n else -1.0
+    hi = max(0.0, float(drawn.max())) if n else 1.0
+    pad = 0.3 * max(hi - lo, span)
+    ax.set_xlim(lo - (pad if lo < 0 else 0.1 * pad), hi + (pad if hi > 0 else 0.1 * pad))
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xlabel("skill against naive: 1 - MSE / MSE of naive (right of 0: better)")
+    ax.set_title("skill per series: green beats naive (DM p < 0.05), red is worse")
+    ax.grid(alpha=0.3, axis="x")
+    return fig
 
 
 def plot_skill(report: Report, path: Path) -> Path:
-    scores = report.scores[report.scores.model.isin(report.fitted)]
-    fig, ax = plt.subplots(figsize=(max(6, 0.5 * scores.unique_id.nunique() + 3), 4.5))
-    ids = list(dict.fromkeys(scores.unique_id))
-    width = 0.8 / max(1, len(report.fitted))
-    for i, n in enumerate(report.fitted):
-        mine = scores[scores.model == n].set_index("unique_id").loc[ids]
-        bars = ax.bar(np.arange(len(ids)) + i * width, mine["skill"], width, label=n)
-        for bar, status in zip(bars, mine["status"], strict=True):
-            if status == "beats":
-                bar.set_edgecolor("black")
-                bar.set_linewidth(1.5)
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(np.arange(len(ids)) + width * (len(report.fitted) - 1) / 2, ids, rotation=45)
-    ax.set_ylabel("skill against naive (1 - MSE / MSE naive)")
-    ax.set_title("skill per series (outlined: beats naive, DM p < 0.05)")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    return _save(fig, path)
+    """``skill_figure`` written to ``path`` (PNG)."""
+    return _save(skill_figure(report), path)
 
 
 def plot_report(report: Report, directory: str | Path, max_series: int = 12) -> list[Path]:
@@ -147,7 +231,7 @@ def plot_search(run: Any, directory: str | Path) -> list[Path]:
     centre = comparison.optimum[0] if comparison.optimum is not None else points[-1]
     span = (points - centre).abs().max(0).values.clamp(min=1e-6) * 1.15  # (k,)
     if k == 1:
-        fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
+        fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), layout="constrained")
         start = next(iter(fits.values())).history[0].weights[0]
         near = (start - centre).abs().clamp(min=1e-9) * 1.6  # the start and the optimum
         for ax, half in zip(axes, (span, near), strict=True):
@@ -165,17 +249,17 @@ def plot_search(run: Any, directory: str | Path) -> list[Path]:
                     ws[inside], ls[inside], "o-", ms=3, lw=0.8, color=colour[n], alpha=0.8, label=n
                 )
             ax.set_xlim(lo, hi)
-            ax.set_yscale("log")
+            if float(curve.max()) > 10 * max(float(curve.min()), 1e-300):  # a decade or more
+                ax.set_yscale("log")
             ax.set_xlabel(names[0])
             ax.grid(alpha=0.3)
-        axes[0].set_ylabel("loss (log scale)")
-        axes[0].set_title(f"{title}: accepted steps on the loss curve")
+        axes[0].set_ylabel("loss")
+        axes[0].set_title(f"{title}: accepted steps on the loss")
         axes[1].set_title("zoomed on the start and the optimum")
-        axes[0].legend(fontsize=8)
-        fig.tight_layout()
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
         paths.append(_save(fig, directory / "search-paths.png"))
     elif k == 2:
-        fig, ax = plt.subplots(figsize=(8, 7))
+        fig, ax = plt.subplots(figsize=(9, 7), layout="constrained")
         a = torch.linspace(float(centre[0] - span[0]), float(centre[0] + span[0]), 120)
         b = torch.linspace(float(centre[1] - span[1]), float(centre[1] + span[1]), 120)
         A, B = torch.meshgrid(a, b, indexing="ij")
@@ -192,10 +276,10 @@ def plot_search(run: Any, directory: str | Path) -> list[Path]:
             ax.plot(*comparison.optimum[0].tolist(), "k*", ms=14, label="optimum")
         ax.set_xlabel(names[0])
         ax.set_ylabel(names[1])
-        ax.set_title(f"{title}: paths of accepted steps on the loss contours")
-        ax.legend(fontsize=8)
+        ax.set_title(f"{title}: accepted steps on the loss contours")
+        fig.legend(loc="outside right upper", fontsize=8)
         paths.append(_save(fig, directory / "search-paths.png"))
-    fig, ax = plt.subplots(figsize=(9, 5.5))
+    fig, ax = plt.subplots(figsize=(10, 5.5), layout="constrained")
     floor = None
     if comparison.optimum is not None:
         with torch.no_grad():
@@ -214,7 +298,7 @@ def plot_search(run: Any, directory: str | Path) -> list[Path]:
     ax.set_xlabel("loss evaluations")
     ax.set_ylabel("(loss - optimum) / optimum, floored at 1e-16" if floor is not None else "loss")
     ax.set_title(f"{title}: how fast each strategy gets there")
-    ax.legend(fontsize=8)
+    fig.legend(loc="outside right upper", fontsize=8)
     ax.grid(alpha=0.3, which="both")
     paths.append(_save(fig, directory / "search-evaluations.png"))
     return paths

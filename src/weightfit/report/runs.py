@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+
+from weightfit.report.tables import Column, compact, p_value, print_table
+
+_fmt = compact
 
 
-def _fmt(x: Any) -> str:
-    if x is None or x != x:
-        return "-"
-    x = float(x)
-    return f"{x:.4g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.2e}"
+def _cell(x: Any) -> str:
+    return escape(x) if isinstance(x, str) else compact(x)
 
 
 def render_runs(runs: list[Any], console: Console) -> None:
@@ -22,22 +21,21 @@ def render_runs(runs: list[Any], console: Console) -> None:
     if not runs:
         console.print("no runs recorded yet: `weightfit fit FILES` records one")
         return
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD)
-    for col in ("id", "time", "kind", "data", "series", "models", "verdict"):
-        table.add_column(col, no_wrap=col != "verdict", min_width=30 if col == "verdict" else None)
-    for r in runs:
-        verdict = escape(_short(r)) if r.complete else "[red]incomplete[/]"
-        models = ", ".join(r.fitted or r.models)
-        table.add_row(
-            str(r.id),
-            r.time.replace("T", " ")[:16],
-            r.kind,
-            r.fingerprint[:8],
-            f"{r.n_series:,}",
-            escape(models),
-            verdict,
-        )
-    console.print(table)
+    columns = [
+        Column("id", [str(r.id) for r in runs]),
+        Column("time", [r.time.replace("T", " ")[:16] for r in runs], justify="left"),
+        Column("kind", [r.kind for r in runs], 2, "left"),
+        Column("data", [r.fingerprint[:8] for r in runs], 2, "left"),
+        Column("series", [f"{r.n_series:,}" for r in runs], 1),
+        Column("models", [escape(", ".join(r.fitted or r.models)) for r in runs], 1, "left", True),
+        Column(
+            "verdict",
+            [escape(_short(r)) if r.complete else "[red]incomplete[/]" for r in runs],
+            justify="left",
+            wrap=True,
+        ),
+    ]
+    print_table(console, columns)
 
 
 def _short(run: Any) -> str:
@@ -77,17 +75,17 @@ def render_run(run: Any, console: Console) -> None:
     settings = ", ".join(f"{k}={v}" for k, v in run.settings.items())
     console.print(f"settings: {escape(settings)}", highlight=False)
     if run.leaderboard:
-        table = Table(title="leaderboard", header_style="bold", box=box.SIMPLE_HEAD)
-        cols = [c for c in run.leaderboard[0] if c != "model"]
-        table.add_column("model" if run.kind == "fit" else cols.pop(0))
-        for c in cols:
-            table.add_column(c, justify="right")
         first = "model" if run.kind == "fit" else next(iter(run.leaderboard[0]))
-        for row in run.leaderboard:
-            style = "bold" if row.get(first) in run.fitted else None
-            cells = [_fmt(row[c]) if not isinstance(row[c], str) else row[c] for c in cols]
-            table.add_row(escape(str(row[first])), *cells, style=style)
-        console.print(table)
+        cols = [c for c in run.leaderboard[0] if c != first]
+        rows = run.leaderboard
+        columns = [Column(first, [escape(str(r[first])) for r in rows], justify="left")]
+        measures = [c for c in cols if not isinstance(rows[0][c], str)]
+        for c in cols:
+            cells = [p_value(r[c]) if c == "p_value" else _cell(r[c]) for r in rows]
+            important = c in ("skill", "p_value", "verdict") or c == (measures or [c])[0]
+            columns.append(Column(c, cells, 0 if important else 1))
+        styles = ["bold" if r.get(first) in run.fitted else None for r in rows]
+        print_table(console, columns, title="leaderboard", styles=styles)
     for name, o in run.overall.get("models", {}).items():
         console.print(f"[bold]overall[/] {escape(name)}: {escape(o['verdict'])}", highlight=False)
     if "verdict" in run.overall:
@@ -100,28 +98,22 @@ def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
     shown = (
         series if len(series) <= 2 * top else series.iloc[list(range(top)) + list(range(-top, 0))]
     )
-    table = Table(
-        title=f"{result.b} ({escape(result.model_b)}) against {result.a} "
-        f"({escape(result.model_a)}), per series",
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-    )
-    for col in ("series", "forecasts", "MSE A", "MSE B", "skill", "DM", "p", "BH q", ""):
-        table.add_column(col, justify="left" if col in ("series", "") else "right")
-    words = {"b_better": "[green]B better[/]", "a_better": "[red]A better[/]", "same": ""}
-    for r in shown.itertuples():
-        table.add_row(
-            escape(str(r.unique_id)),
-            f"{r.forecasts:,}",
-            _fmt(r.mse_a),
-            _fmt(r.mse_b),
-            _fmt(r.skill),
-            _fmt(r.dm),
-            _fmt(r.p_value),
-            _fmt(r.q_value),
-            words[str(r.status)],
-        )
+    rows = list(shown.itertuples())
+    words = {"b_better": "[green]B better[/]", "a_better": "[red]A better[/]", "same": "same"}
+    columns = [
+        Column("series", [escape(str(r.unique_id)) for r in rows], justify="left"),
+        Column("forecasts", [f"{r.forecasts:,}" for r in rows], 2),
+        Column("MSE A", [_fmt(r.mse_a) for r in rows], 1),
+        Column("MSE B", [_fmt(r.mse_b) for r in rows], 1),
+        Column("skill", [_fmt(r.skill) for r in rows]),
+        Column("DM", [_fmt(r.dm) for r in rows], 2),
+        Column("p", [p_value(r.p_value) for r in rows]),
+        Column("BH q", [p_value(r.q_value) for r in rows]),
+        Column("", [words[str(r.status)] for r in rows], justify="left"),
+    ]
+    title = f"{result.b} ({result.model_b}) against {result.a} ({result.model_a}), per series"
+    caption = None
     if len(shown) < len(series):
-        table.caption = f"the {top} series where B gains most and the {top} where it loses most"
-    console.print(table)
+        caption = f"the {top} series where B gains most and the {top} where it loses most"
+    print_table(console, columns, title=title, caption=caption)
     console.print(f"[bold]{escape(result.summary())}[/]", highlight=False)
