@@ -333,3 +333,18 @@ def test_combined_partitions_give_the_same_overall():
     joined = combine(parts)
     np.testing.assert_allclose(joined.scores.q_value, whole.scores.q_value)
     assert joined.overall == whole.overall
+
+
+def test_mcs_takes_identical_models_as_one():
+    """A network that never left its naive start has naive's losses to the last digit; arch's
+    MCS would divide their zero differential by a zero variance. Twins share one result."""
+    from weightfit.evaluate.multiple import spa_mcs
+
+    rng = np.random.default_rng(0)
+    naive = rng.gamma(2.0, 1.0, 300)
+    better = naive * 0.7
+    losses = np.c_[naive, naive.copy(), better]  # Naive, a stuck network, a real improvement
+    out = spa_mcs(losses, ["Naive", "Stuck", "Better"])
+    assert out["mcs"]["p_values"]["Naive"] == out["mcs"]["p_values"]["Stuck"]
+    assert ("Naive" in out["mcs"]["members"]) == ("Stuck" in out["mcs"]["members"])
+    assert "Better" in out["mcs"]["members"]

@@ -111,9 +111,24 @@ def spa_mcs(losses: np.ndarray, names: list[str], h: int = 1) -> dict[str, Any]:
     spa = SPA(np.zeros(len(d)), -scaled[:, keep], block_size=block, reps=REPS, seed=SEED)
     spa.compute()
     p = spa.pvalues
-    mcs = MCS(losses, size=MCS_SIZE, reps=REPS, block_size=block, method="R", seed=SEED)
-    mcs.compute()
-    mcs_p = mcs.pvalues["Pvalue"]
+    # models with identical losses (a network that stayed at its naive start) are one model to
+    # the MCS: arch divides their zero differential by a zero variance. Test the distinct ones
+    # and give each twin its original's result.
+    _, first, twin = np.unique(losses.T, axis=0, return_index=True, return_inverse=True)
+    twin = np.asarray(twin).reshape(-1)
+    distinct = np.sort(first)
+    column = {int(c): k for k, c in enumerate(distinct)}  # original column -> MCS column
+    of = [column[int(first[t])] for t in twin]  # each model's distinct column
+    if len(distinct) < 2:
+        members, mcs_p = list(names), {n: 1.0 for n in names}
+    else:
+        mcs = MCS(losses[:, distinct], size=MCS_SIZE, reps=REPS, block_size=block, method="R",
+                  seed=SEED)  # fmt: skip
+        mcs.compute()
+        kept = {int(str(i)) for i in mcs.included}
+        pv = {int(i): float(v) for i, v in mcs.pvalues["Pvalue"].items()}
+        members = [n for n, k in zip(names, of, strict=True) if k in kept]
+        mcs_p = {n: pv[k] for n, k in zip(names, of, strict=True)}
     return {
         "models_tried": losses.shape[1] - 1,
         "spa": {
@@ -129,8 +144,8 @@ def spa_mcs(losses: np.ndarray, names: list[str], h: int = 1) -> dict[str, Any]:
         "mcs": {
             "test": "MCS (Hansen, Lunde & Nason 2011), range statistic",
             "size": MCS_SIZE,
-            "members": [names[i] for i in sorted(int(str(i)) for i in mcs.included)],
-            "p_values": {names[int(i)]: float(v) for i, v in mcs_p.items()},
+            "members": members,
+            "p_values": mcs_p,
             "n": len(losses),
             **options,
         },
