@@ -94,9 +94,8 @@ def forecast_figure(report: Report, uid: str) -> Figure:
         ax.set_ylabel("price")
         time_axis(ax, part.ds)
     s = next(x for x in report.series if x["id"] == uid)
-    full.set_title(
-        f"{uid}: {len(frame)} forecasts over the test window\n" + _wrap(s["verdict"], 95)
-    )
+    headline = s["verdict"].split("; ")[0]  # the first clause: the best and its test
+    full.set_title(f"{uid}: {len(frame)} forecasts over the test window\n" + _wrap(headline, 95))
     zoom.set_title(f"the last {min(ZOOM, len(frame))}: does a model lead the price or trail it?")
     fig.legend(*full.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     return fig
