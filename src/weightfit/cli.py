@@ -17,7 +17,8 @@ import click
 import typer
 from rich.console import Console
 
-from weightfit.errors import WeightfitError
+from weightfit.errors import ConfigError, WeightfitError
+from weightfit.report.text import plain, safe
 
 app = typer.Typer(
     add_completion=False,
@@ -28,6 +29,8 @@ out = Console()
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 DEBUG = {"on": False}
+INTERRUPTED = {"said": False}  # "interrupted" printed once, wherever the Ctrl-C landed
+MAX_ITERATIONS = 10_000_000  # tutorial --iterations: about a minute of guessing
 
 
 @app.callback()
@@ -50,10 +53,10 @@ def one_line_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except WeightfitError as e:
-            print(f"weightfit: error: {e}", file=sys.stderr)
+            print(f"weightfit: error: {plain(e)}", file=sys.stderr)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            print("weightfit: interrupted", file=sys.stderr)
+            _say_interrupted()
             raise typer.Exit(130) from None
         except BrokenPipeError:  # `weightfit ... | head`: the reader has all it wanted
             _quiet_stdout()
@@ -65,6 +68,12 @@ def one_line_errors(command: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _say_interrupted(detail: str = "") -> None:
+    if not INTERRUPTED["said"]:
+        INTERRUPTED["said"] = True
+        print(f"weightfit: interrupted{detail}", file=sys.stderr)
 
 
 def _quiet_stdout() -> None:
@@ -82,7 +91,7 @@ def _internal_error() -> None:
     fd, path = tempfile.mkstemp(prefix="weightfit-traceback-", suffix=".txt")
     with os.fdopen(fd, "w") as f:
         f.write(text)
-    last = text.strip().splitlines()[-1]
+    last = plain(text.strip().splitlines()[-1])
     print(
         f"weightfit: internal error (a bug): {last}; the traceback is in {path} "
         "(or run again with --debug); please report it",
@@ -169,12 +178,20 @@ def tutorial(
     target: Annotated[float, typer.Option(help="The real next price (USD).")] = 425.0,
     weight: Annotated[float, typer.Option(help="The first weight to try.")] = 1.01,
     step: Annotated[float, typer.Option(help="How far each guess moves the weight.")] = 1e-4,
-    iterations: Annotated[int, typer.Option(help="How many guessing iterations.")] = 1000,
+    iterations: Annotated[
+        int, typer.Option(help=f"How many guessing iterations (0 to {MAX_ITERATIONS:,}).")
+    ] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Walk through the tutorial: one price, one weight, the guessing method."""
     from weightfit.report.console import render_tutorial, search_progress
     from weightfit.tutorial import tutorial as run
+
+    if not 0 <= iterations <= MAX_ITERATIONS:
+        raise ConfigError(
+            f"Invalid --iterations {iterations:,}: between 0 and {MAX_ITERATIONS:,} (the "
+            "guessing method moves the weight by --step per iteration; raise --step instead)"
+        )
 
     if as_json:
         result = run(price, target, weight, step, iterations)
@@ -285,9 +302,9 @@ def fit_command(
     as_json: Json = False,
 ) -> None:
     """Fit a model, forecast the test part, and say whether it beats the naive baseline."""
-    from weightfit.engine.partitions import Interrupted, fit_files
-    from weightfit.report.console import progress_bar, render_report
-    from weightfit.report.files import write_frame
+    from weightfit.atomic import OutputSet
+    from weightfit.report.console import render_report
+    from weightfit.report.files import FRAME_SUFFIXES, write_frame
     from weightfit.report.plots import plot_report
 
     settings = {
@@ -300,6 +317,77 @@ def fit_command(
         "max_evaluations": max_evaluations,
         "device": device,
     }
+    _check_fit(files, read, settings, metrics, files_per_partition, dask)
+    with OutputSet() as outputs:  # every output path checked before any work
+        frame_out = outputs.add(output, suffixes=FRAME_SUFFIXES) if output else None
+        forecasts_out = outputs.add(forecasts, suffixes=FRAME_SUFFIXES) if forecasts else None
+        plot_out = outputs.add(plot, folder=True) if plot else None
+        html_out = outputs.add(html, suffixes=(".html", ".htm")) if html else None
+        report = _fit_files(files, read, settings, files_per_partition, resume, dask)
+        staged_html = outputs.stage(html_out) if html_out else None
+        _keep(report, record, runs, staged_html)
+        if frame_out:
+            write_frame(report.to_frame(), outputs.stage(frame_out))
+        if forecasts_out:
+            write_frame(report.forecasts, outputs.stage(forecasts_out))
+        if plot_out:
+            plot_report(report, outputs.stage(plot_out))
+        written = outputs.commit()  # all renamed into place together, at the end
+    if as_json:
+        print(json.dumps(report.to_dict(), default=str))
+        return
+    render_report(report, out)
+    for path in written:
+        out.print(f"wrote {safe(path)}", highlight=False)
+
+
+def _check_fit(
+    files: list[str],
+    read: dict[str, Any],
+    settings: dict[str, Any],
+    metrics: str,
+    files_per_partition: int,
+    dask: str | None,
+) -> None:
+    """Every flag of `fit` checked before any file is read: the value and the fix."""
+    from weightfit.data.read import check_reading
+    from weightfit.evaluate.cv import get_forecaster
+    from weightfit.evaluate.fit import check_settings
+
+    if not settings["metrics"]:
+        raise ConfigError(
+            f"Invalid --metrics {metrics!r}: no measure named; e.g. --metrics mse,mae,skill"
+        )
+    names = ("test", "cv", "h", "max_evaluations", "device", "metrics")
+    check_settings(**{k: settings[k] for k in names})
+    where = ", ".join(files)
+    read.update(
+        check_reading(**{k: read[k] for k in ("sep", "skiprows", "date_format")}, where=where)
+    )
+    if isinstance(files_per_partition, bool) or files_per_partition < 1:
+        raise ConfigError(
+            f"Invalid --files-per-partition {files_per_partition}: an integer >= 1 (e.g. 64)"
+        )
+    if dask is not None:
+        from weightfit.engine.cluster import check_address
+
+        check_address(dask)
+    for spec in settings["model"]:  # an unknown model or search fails here, not after reading
+        get_forecaster(spec, settings["search"], settings["max_evaluations"])
+
+
+def _fit_files(
+    files: list[str],
+    read: dict[str, Any],
+    settings: dict[str, Any],
+    files_per_partition: int,
+    resume: bool,
+    dask: str | None,
+) -> Any:
+    """``fit_files`` under a progress bar; Ctrl-C between partitions keeps what finished."""
+    from weightfit.engine.partitions import Interrupted, fit_files
+    from weightfit.report.console import progress_bar
+
     detail = "partitions, {task.fields[series]} series, {task.fields[speed]} rows/s"
     with progress_bar(err, 1, "fitting", detail, series="0", speed="-") as update:
 
@@ -318,21 +406,10 @@ def fit_command(
                 callback=tick,
             )
         except Interrupted as e:
-            print(f"weightfit: {e}; run the same command with --resume to finish", file=sys.stderr)
+            done = plain(e).removeprefix("interrupted")
+            _say_interrupted(f"{done}; run the same command with --resume to finish")
             raise typer.Exit(130) from None
-    written = _keep(report, record, runs, html)
-    if output:
-        written.append(write_frame(report.to_frame(), output))
-    if forecasts:
-        written.append(write_frame(report.forecasts, forecasts))
-    if plot:
-        written += plot_report(report, plot)
-    if as_json:
-        print(json.dumps(report.to_dict(), default=str))
-        return
-    render_report(report, out)
-    for path in written:
-        out.print(f"wrote {path}", highlight=False)
+    return report
 
 
 @app.command()
@@ -488,7 +565,7 @@ def _store(path: str | None) -> Any:
     return Store(path)
 
 
-def _keep(report: Any, record: bool, runs: str | None, html: str | None) -> list[Any]:
+def _keep(report: Any, record: bool, runs: str | None, html: Any) -> list[Any]:
     """Record the run (unless --no-record) and write the HTML report (with --report)."""
     written: list[Any] = []
     command = shlex.join(["weightfit", *sys.argv[1:]])
@@ -596,5 +673,16 @@ def report_command(
 
 
 def main() -> None:
-    """Entry point of the ``weightfit`` console script and ``python -m weightfit``."""
-    app()
+    """Run the command line. Ctrl-C wherever it lands (parsing, importing, reading, fitting,
+    writing) is "weightfit: interrupted" on stderr and exit code 130, never a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:  # outside a command: typer's parsing, click's context
+        code: Any = 130
+    except SystemExit as e:
+        code = e.code
+    else:
+        code = 0
+    if code == 130:
+        _say_interrupted()
+    sys.exit(code)

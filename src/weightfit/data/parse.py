@@ -5,6 +5,7 @@ Every failure names the line and column, what was found, and the flag that fixes
 
 from __future__ import annotations
 
+import datetime
 import re
 import warnings
 from collections.abc import Callable
@@ -181,6 +182,28 @@ def date_format_of(sample: list[str], where_hint: str) -> tuple[str, str]:
     return "mixed", "month names or mixed layouts, read by pandas"
 
 
+_NAMED_FORMATS = ("ISO8601", "mixed", "epoch-s", "epoch-ms", "epoch-us", "epoch-ns")
+
+
+def check_date_format(date_format: str, where: str) -> None:
+    """A strptime format that can read a date: ``%``-codes Python knows; ``DataError`` if not."""
+    if date_format in _NAMED_FORMATS:
+        return
+    if "%" not in date_format:
+        raise DataError(
+            f"{where}: --date-format {date_format!r} has no %-code; write it with strptime codes, "
+            "e.g. '%d/%m/%Y' or '%Y-%m-%d %H:%M'"
+        )
+    probe = datetime.datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc)
+    try:
+        datetime.datetime.strptime(probe.strftime(date_format), date_format)
+    except ValueError as e:
+        raise DataError(
+            f"{where}: --date-format {date_format!r} is not a strptime format ({e}); use codes "
+            "such as '%d/%m/%Y' or '%Y-%m-%d %H:%M'"
+        ) from None
+
+
 def parse_dates(
     values: pd.Series, date_format: str | None, column: str, where: Where, hint: str
 ) -> tuple[pd.Series, str, str]:
@@ -190,6 +213,7 @@ def parse_dates(
         head = pd.concat([text.head(300), text.tail(300)]) if len(text) > 600 else text
         date_format, why = date_format_of(_sample(head[~is_missing(head)]), hint)
     else:
+        check_date_format(date_format, hint)  # names the file; read_prices checked it already
         why = "--date-format"
     if date_format.startswith("epoch-"):
         numbers = to_numbers(text)

@@ -110,6 +110,8 @@ def read_prices(
     >>> len(frame), frame.attrs["weightfit"]["series"]["msft"]["price_column"]
     (7983, 'Close')
     """
+    where = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
+    sep = check_reading(sep=sep, skiprows=skiprows, date_format=date_format, where=where)["sep"]
     if duplicates not in ("error", "last"):
         raise DataError(f"Invalid duplicates: {duplicates!r} (expected 'error' or 'last')")
     if decimal not in (None, ".", ","):
@@ -152,6 +154,35 @@ def read_prices(
     return finish(
         frame, records, duplicates, splits=splits, session=session, exchange=exchange, tz=tz
     )
+
+
+_SEP_NAMES = {"\\t": "\t", "tab": "\t", "space": " "}  # --sep '\t' from a shell is two characters
+
+
+def check_reading(
+    *,
+    sep: str | None = None,
+    skiprows: int | None = None,
+    date_format: str | None = None,
+    where: str = "read_prices",
+) -> dict[str, Any]:
+    """Validate the reading flags that need no file; returns them normalised (``--sep tab``).
+    ``where``: the files, named in the message of a bad ``date_format``.
+
+    >>> check_reading(sep=";;")
+    Traceback (most recent call last):
+    ...
+    weightfit.errors.DataError: Invalid --sep ';;': one character, e.g. --sep ';' or --sep tab
+    """
+    if sep is not None:
+        sep = _SEP_NAMES.get(sep, sep)
+        if len(sep) != 1 or sep in '\r\n"' or sep.isalnum():
+            raise DataError(f"Invalid --sep {sep!r}: one character, e.g. --sep ';' or --sep tab")
+    if skiprows is not None and (isinstance(skiprows, bool) or skiprows < 0):
+        raise DataError(f"Invalid --skiprows {skiprows!r}: the lines before the header, >= 0")
+    if date_format is not None:
+        parse.check_date_format(date_format, where)
+    return {"sep": sep, "skiprows": skiprows, "date_format": date_format}
 
 
 def expand_paths(source: Any) -> list[Path]:

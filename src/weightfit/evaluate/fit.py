@@ -10,13 +10,27 @@ import numpy as np
 import pandas as pd
 
 from weightfit.data.panel import Panel, segment_sum
-from weightfit.errors import ConfigError
+from weightfit.errors import ConfigError, DataError
 from weightfit.evaluate import metrics as m
 from weightfit.evaluate import verdict as v
 from weightfit.evaluate.cv import Fitted, get_forecaster, holdout_cutoffs, rolling_cutoffs, run
 from weightfit.evaluate.dm import diebold_mariano
 from weightfit.evaluate.report import Report, overall
 from weightfit.models.baselines import Baseline, Naive, default_baselines
+
+
+def _check_training(panel: Panel, cutoffs: Any, forecasters: list[Any], test: Any) -> None:
+    """A hold-out whose training part is too short: advice about --test (there is no --cv)."""
+    need = max(f.needs for f in forecasters)
+    train = cutoffs.first(panel.n_series) + 1  # (S,) values before the test part
+    short = np.flatnonzero(train < need)
+    if len(short):
+        s = int(short[0])
+        raise DataError(
+            f"series {panel.ids[s]!r}: --test {test!r} leaves {int(train[s])} of its "
+            f"{int(panel.lengths[s])} rows for training, and the models need at least {need}; "
+            "pick a later date or a smaller fraction"
+        )
 
 
 def _scales(panel: Panel, first_cutoff: np.ndarray, m_: int) -> tuple[np.ndarray, np.ndarray]:
@@ -31,6 +45,80 @@ def _scales(panel: Panel, first_cutoff: np.ndarray, m_: int) -> tuple[np.ndarray
     mae = segment_sum(np.abs(np.nan_to_num(diff)), start, stop) / count
     mse = segment_sum(np.nan_to_num(diff) ** 2, start, stop) / count
     return mae, mse
+
+
+def _whole(name: str, value: Any, low: int, example: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ConfigError(f"Invalid --{name} {value!r}: must be an integer >= {low} ({example})")
+
+
+def check_settings(
+    *,
+    test: float | str | None = 0.2,
+    cv: int | None = None,
+    h: int = 1,
+    step_size: int = 1,
+    metrics: Sequence[str] = m.DEFAULT,
+    max_evaluations: int | None = 20_000,
+    device: str = "cpu",
+    seasonality: int = 1,
+) -> list[str]:
+    """Validate ``fit``'s settings before any work; returns the measure names.
+
+    Each failure is a ``ConfigError`` naming the flag, the value and what is allowed.
+
+    >>> check_settings(cv=-3)
+    Traceback (most recent call last):
+    ...
+    weightfit.errors.ConfigError: Invalid --cv -3: must be an integer >= 1 (e.g. --cv 5)
+    """
+    _whole("h", h, 1, "the steps ahead, e.g. --h 1")
+    if cv is not None:
+        _whole("cv", cv, 1, "e.g. --cv 5")
+    elif h != 1:
+        raise ConfigError(f"--h {h}: the hold-out makes one-step forecasts; use --cv N for h > 1")
+    _whole("step-size", step_size, 1, "e.g. 1")
+    _whole("seasonality", seasonality, 1, "e.g. 1, or 5 for a trading week")
+    if max_evaluations is not None:
+        _whole("max-evaluations", max_evaluations, 1, "e.g. --max-evaluations 20000")
+    if cv is None and test is not None:
+        _check_test(test)
+    names = [str(n) for n in metrics if str(n).strip()]
+    if not names:
+        raise ConfigError(
+            f"Invalid --metrics {','.join(map(str, metrics))!r}: no measure named; expected one "
+            f"or more of {', '.join(m.MEASURES)}, comma-separated"
+        )
+    metric_names = m.check_metrics(names)
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError):
+        kind = None
+    if kind not in ("cpu", "cuda", "mps"):
+        raise ConfigError(f"Invalid --device {device!r}: expected cpu, cuda or cuda:N")
+    return metric_names
+
+
+def _check_test(test: float | str) -> None:
+    value: Any = test
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            try:
+                pd.Timestamp(value)
+            except (ValueError, TypeError, OverflowError):
+                raise ConfigError(
+                    f"Invalid --test {test!r}: a fraction between 0 and 1 (0.2), or a date "
+                    "(2020-01-01)"
+                ) from None
+            return
+    if isinstance(value, bool) or not isinstance(value, float | int) or not 0 < value < 1:
+        raise ConfigError(
+            f"Invalid --test {test!r}: a fraction between 0 and 1 (0.2), or a date (2020-01-01)"
+        )
 
 
 def fit(
@@ -62,7 +150,16 @@ def fit(
     >>> report.series[0]["verdict"]  # doctest: +ELLIPSIS
     'no model beats naive: ...'
     """
-    metric_names = m.check_metrics(list(metrics))
+    metric_names = check_settings(
+        test=test,
+        cv=cv,
+        h=h,
+        step_size=step_size,
+        metrics=metrics,
+        max_evaluations=max_evaluations,
+        device=device,
+        seasonality=seasonality,
+    )
     panel = Panel.from_frame(df)
     specs = list(model) if isinstance(model, list | tuple) else [model]
     chosen = [get_forecaster(s, search, max_evaluations) for s in specs]
@@ -80,10 +177,9 @@ def fit(
         cutoffs = rolling_cutoffs(panel, h, int(cv), step_size, refit=True)
         protocol = {"protocol": "cross-validation", "windows": int(cv), "h": h}
     else:
-        if h != 1:
-            raise ConfigError("the hold-out makes one-step forecasts; use --cv N for h > 1")
         cutoffs = holdout_cutoffs(panel, 0.2 if test is None else test)
         protocol = {"protocol": "hold-out", "test": test, "h": 1}
+        _check_training(panel, cutoffs, forecasters, test)
     if device != "cpu":
         import torch
 
