@@ -8,6 +8,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from weightfit.report.text import safe
+
 ROWS = 40  # checks listed; --json has them all
 
 
@@ -25,14 +27,14 @@ def render_audit(result: Any, console: Console, title: str = "Look-ahead audit")
         moved = "[bold red]yes[/]" if row.moved else "no"
         table.add_row(
             str(row.cutoff.date()),
-            str(row.unique_id),
+            safe(row.unique_id),
             moved,
             f"{row.max_change:.4g}",
             f"{row.relative:.2%}" if row.relative == row.relative else "-",
-            row.moved_by or "-",
+            safe(row.moved_by or "-"),
         )
     if len(summary) > ROWS:
         table.caption = f"{len(summary) - ROWS} more; --json lists every check"
     console.print(table)
     colour = {"clean": "green", "leak": "bold red", "unseeded": "yellow"}[result.outcome]
-    console.print(f"[{colour}]{result.message}[/]", highlight=False)
+    console.print(f"[{colour}]{safe(result.message)}[/]", highlight=False)

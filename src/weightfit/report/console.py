@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from weightfit.report.text import safe
 from weightfit.search import Step
 from weightfit.tutorial import TutorialResult
 
@@ -142,13 +143,13 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
     shown = list(meta["series"].items())
     for uid, s in shown[:ROWS]:
         table.add_row(
-            uid,
+            safe(uid),
             str(s["rows"]),
             s["start"].removesuffix(" 00:00:00"),
             s["end"].removesuffix(" 00:00:00"),
             s["frequency"],
-            str(s["price_column"]),
-            _dropped(s["dropped"]),
+            safe(s["price_column"]),
+            safe(_dropped(s["dropped"])),
         )
     if len(shown) > ROWS:
         table.add_row(f"... {len(shown) - ROWS:,} more", "", "", "", "", "", "", style="dim")
@@ -158,15 +159,18 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
         sep = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
             src.get("separator", ""), src.get("separator")
         )
-        bits = [f"format: {src['format']}"]
+        bits = [f"format: {safe(src['format'])}"]
         if sep:
             bits.append(f"{sep}-separated, decimal {src['decimal']!r}, {src['encoding']}")
         bits.append(
-            f"dates: {src['date_column']} ({src['date_format']}; {src['date_format_reason']})"
+            f"dates: {safe(src['date_column'])} ({safe(src['date_format'])}; "
+            f"{safe(src['date_format_reason'])})"
         )
-        console.print(f"[bold]{_shown(src['source'])}[/]: " + "; ".join(bits), highlight=False)
+        console.print(
+            f"[bold]{safe(_shown(src['source']))}[/]: " + "; ".join(bits), highlight=False
+        )
         for note in src["notes"]:
-            console.print(f"  note: {note}", highlight=False)
+            console.print(f"  note: {safe(note)}", highlight=False)
         for rank, (uid, s) in enumerate(meta["series"].items()):
             if s["source"] != src["source"]:
                 continue
@@ -175,11 +179,12 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
             if s.get("time_of_day") and not s.get("session"):
                 time.append(f"times of day {s['time_of_day']}")
             if any(time):
-                console.print(f"  {uid}: " + "; ".join(t for t in time if t), highlight=False)
+                line = "; ".join(t for t in time if t)
+                console.print(f"  {safe(uid)}: {safe(line)}", highlight=False)
             for note in s["notes"]:
-                console.print(f"  note: {uid}: {note}", highlight=False)
+                console.print(f"  note: {safe(uid)}: {safe(note)}", highlight=False)
         for warning in src["warnings"]:
-            console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
+            console.print(f"  [yellow]warning[/]: {safe(warning)}", highlight=False)
 
 
 def _fmt(x: float) -> str:
@@ -202,20 +207,20 @@ def render_report(report: Any, console: Console) -> None:
     shown = report.series if n_series <= 6 else []  # beyond a few, the summary alone
     for series in shown:
         uid = series["id"]
-        title = f"{uid}: {series['rows']} rows, {series['test_rows']} forecasts ({what})"
+        title = f"{safe(uid)}: {series['rows']} rows, {series['test_rows']} forecasts ({what})"
         console.print(_leaderboard(report, title, uid))
-        console.print(f"[bold]verdict[/] {uid}: {series['verdict']}", highlight=False)
+        console.print(f"[bold]verdict[/] {safe(uid)}: {safe(series['verdict'])}", highlight=False)
         for warning in series["warnings"]:
-            console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
+            console.print(f"  [yellow]warning[/]: {safe(warning)}", highlight=False)
     if n_series > 1:
         title = f"all {n_series} series: the mean of each measure ({what})"
         console.print(_leaderboard(report, title, None))
     if n_series > 1 or not shown:
         for name, o in report.overall.get("models", {}).items():
-            console.print(f"[bold]overall[/] {name}: {o['verdict']}", highlight=False)
+            console.print(f"[bold]overall[/] {safe(name)}: {safe(o['verdict'])}", highlight=False)
         if "verdict" in report.overall:
             verdict = report.overall["verdict"]
-            console.print(f"[bold]verdict[/] over all series: {verdict}", highlight=False)
+            console.print(f"[bold]verdict[/] over all series: {safe(verdict)}", highlight=False)
 
 
 def _leaderboard(report: Any, title: str, uid: str | None) -> Table:
@@ -240,9 +245,10 @@ def _leaderboard(report: Any, title: str, uid: str | None) -> Table:
         cells.append(_fmt(float(row["p_value"])))
         if verdicts is not None:
             words = verdicts[name].split(" (")[0]
-            cells.append(words.removesuffix(" naive").removesuffix(" than").removeprefix("the "))
+            words = words.removesuffix(" naive").removesuffix(" than").removeprefix("the ")
+            cells.append(safe(words))
         style = "bold" if name in report.fitted else None
-        table.add_row(str(name), *cells, style=style)
+        table.add_row(safe(name), *cells, style=style)
     table.caption = "* best of each measure. DM p: Diebold-Mariano test against naive (HLN)"
     return table
 
@@ -272,7 +278,7 @@ def render_comparison(run: Any, console: Console) -> None:
     if result.optimum is None:
         console.print("no closed form for this model: the distance column is empty")
     for name, why in result.skipped.items():
-        console.print(f"  skipped {name}: {why}", highlight=False)
+        console.print(f"  skipped {safe(name)}: {safe(why)}", highlight=False)
 
 
 def _render_better(r: TutorialResult, console: Console) -> None:

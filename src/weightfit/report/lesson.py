@@ -9,6 +9,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from weightfit.report.text import safe
+
 
 def _num(x: Any, digits: str = ".4g") -> str:
     return "-" if x is None else format(x, digits)
@@ -52,18 +54,18 @@ def render_lesson(result: Any, console: Console) -> None:
     for name, m in result.scores.items():
         words = (m["verdict"] or "the baseline").split(" (")[0]
         table.add_row(
-            name,
+            safe(name),
             _num(m["rmse"]),
             _num(m["mae"]),
             _num(m["skill"]),
             _num(m["p_value"], ".2g"),
-            words,
+            safe(words),
             style="bold" if name.startswith("LSTM") else None,
         )
     console.print(table)
-    console.print(f"[bold]verdict[/] {result.verdict}", highlight=False)
+    console.print(f"[bold]verdict[/] {safe(result.verdict)}", highlight=False)
     for w in result.warnings:
-        console.print(f"  [yellow]warning[/]: {w}", highlight=False)
+        console.print(f"  [yellow]warning[/]: {safe(w)}", highlight=False)
     console.print(
         f"   (a) is {p['mae_to_yesterday']:.2f} USD from yesterday's price on average and "
         f"{p['mae_to_today']:.2f} from today's: it follows the last price, one day late",

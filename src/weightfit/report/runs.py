@@ -6,8 +6,9 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+
+from weightfit.report.text import safe
 
 
 def _fmt(x: Any) -> str:
@@ -26,7 +27,7 @@ def render_runs(runs: list[Any], console: Console) -> None:
     for col in ("id", "time", "kind", "data", "series", "models", "verdict"):
         table.add_column(col, no_wrap=col != "verdict", min_width=30 if col == "verdict" else None)
     for r in runs:
-        verdict = escape(_short(r)) if r.complete else "[red]incomplete[/]"
+        verdict = safe(_short(r)) if r.complete else "[red]incomplete[/]"
         models = ", ".join(r.fitted or r.models)
         table.add_row(
             str(r.id),
@@ -34,7 +35,7 @@ def render_runs(runs: list[Any], console: Console) -> None:
             r.kind,
             r.fingerprint[:8],
             f"{r.n_series:,}",
-            escape(models),
+            safe(models),
             verdict,
         )
     console.print(table)
@@ -56,7 +57,7 @@ def render_run(run: Any, console: Console) -> None:
     """One run: when, how, on what, its leaderboard and verdict."""
     state = "" if run.complete else " [red](incomplete: killed while recording)[/]"
     console.print(f"[bold]run {run.id}[/]{state}  {run.time}  weightfit {run.version}")
-    console.print(f"command: {escape(run.command)}", highlight=False)
+    console.print(f"command: {safe(run.command)}", highlight=False)
     if run.git_commit:
         console.print(f"git commit: {run.git_commit}", highlight=False)
     console.print(
@@ -67,15 +68,15 @@ def render_run(run: Any, console: Console) -> None:
     read = run.read
     if read.get("files"):
         formats = ", ".join(f"{k} ({v})" for k, v in read.get("formats", {}).items())
-        console.print(f"read: {read['files']} file(s): {escape(formats)}", highlight=False)
+        console.print(f"read: {read['files']} file(s): {safe(formats)}", highlight=False)
     for key in ("notes", "warnings"):
         for line in read.get(key, []):
-            console.print(f"  {key[:-1]}: {escape(line)}", highlight=False)
+            console.print(f"  {key[:-1]}: {safe(line)}", highlight=False)
         more = read.get(f"{key}_total", 0) - len(read.get(key, []))
         if more > 0:
             console.print(f"  ... and {more} more {key}", highlight=False)
     settings = ", ".join(f"{k}={v}" for k, v in run.settings.items())
-    console.print(f"settings: {escape(settings)}", highlight=False)
+    console.print(f"settings: {safe(settings)}", highlight=False)
     if run.leaderboard:
         table = Table(title="leaderboard", header_style="bold", box=box.SIMPLE_HEAD)
         cols = [c for c in run.leaderboard[0] if c != "model"]
@@ -86,12 +87,12 @@ def render_run(run: Any, console: Console) -> None:
         for row in run.leaderboard:
             style = "bold" if row.get(first) in run.fitted else None
             cells = [_fmt(row[c]) if not isinstance(row[c], str) else row[c] for c in cols]
-            table.add_row(escape(str(row[first])), *cells, style=style)
+            table.add_row(safe(str(row[first])), *cells, style=style)
         console.print(table)
     for name, o in run.overall.get("models", {}).items():
-        console.print(f"[bold]overall[/] {escape(name)}: {escape(o['verdict'])}", highlight=False)
+        console.print(f"[bold]overall[/] {safe(name)}: {safe(o['verdict'])}", highlight=False)
     if "verdict" in run.overall:
-        console.print(f"[bold]verdict[/] {escape(run.overall['verdict'])}", highlight=False)
+        console.print(f"[bold]verdict[/] {safe(run.overall['verdict'])}", highlight=False)
 
 
 def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
@@ -101,8 +102,8 @@ def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
         series if len(series) <= 2 * top else series.iloc[list(range(top)) + list(range(-top, 0))]
     )
     table = Table(
-        title=f"{result.b} ({escape(result.model_b)}) against {result.a} "
-        f"({escape(result.model_a)}), per series",
+        title=f"{result.b} ({safe(result.model_b)}) against {result.a} "
+        f"({safe(result.model_a)}), per series",
         header_style="bold",
         box=box.SIMPLE_HEAD,
     )
@@ -111,7 +112,7 @@ def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
     words = {"b_better": "[green]B better[/]", "a_better": "[red]A better[/]", "same": ""}
     for r in shown.itertuples():
         table.add_row(
-            escape(str(r.unique_id)),
+            safe(str(r.unique_id)),
             f"{r.forecasts:,}",
             _fmt(r.mse_a),
             _fmt(r.mse_b),
@@ -124,4 +125,4 @@ def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
     if len(shown) < len(series):
         table.caption = f"the {top} series where B gains most and the {top} where it loses most"
     console.print(table)
-    console.print(f"[bold]{escape(result.summary())}[/]", highlight=False)
+    console.print(f"[bold]{safe(result.summary())}[/]", highlight=False)
