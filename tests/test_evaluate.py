@@ -215,8 +215,8 @@ def test_bad_settings():
         wf.fit(df, test=1.5)
     with pytest.raises(ValueError, match="Unknown measure 'r2'"):
         wf.fit(df, metrics=["r2"])
-    with pytest.raises(ValueError, match="Unknown model 'lstm'"):
-        wf.fit(df, "lstm")
+    with pytest.raises(ValueError, match="Unknown model 'transformer'"):
+        wf.fit(df, "transformer")
     with pytest.raises(ValueError, match="too few for these windows"):
         wf.fit(df, "ar:5", cv=58)
     with pytest.raises(ValueError, match="lstsq needs a linear model under MSE"):

@@ -61,7 +61,7 @@ def one_line_errors(command: F) -> F:
         except BrokenPipeError:  # `weightfit ... | head`: the reader has all it wanted
             _quiet_stdout()
             raise typer.Exit(0) from None
-        except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        except (typer.Exit, click.exceptions.Exit, click.exceptions.ClickException, click.Abort):
             raise
         except Exception:
             _internal_error()

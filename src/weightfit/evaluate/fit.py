@@ -33,6 +33,47 @@ def _check_training(panel: Panel, cutoffs: Any, forecasters: list[Any], test: An
         )
 
 
+LARGEST = 1e100  # |price| bounds: squares and their sums over 1e7 points stay finite and
+SMALLEST = 1e-100  # nonzero in float64 (the MSE of 1e-300 prices underflows to 0)
+
+
+def _check_range(panel: Panel) -> None:
+    """Prices whose squares leave float64: a DataError with the fix (rescale), not NaN cells."""
+    size = np.abs(panel.values)
+    nonzero = size[size > 0]
+    if len(size) and (size.max() > LARGEST or (len(nonzero) and nonzero.min() < SMALLEST)):
+        i = (
+            int(np.argmax(size))
+            if size.max() > LARGEST
+            else int(np.argmin(np.where(size > 0, size, np.inf)))
+        )
+        s = int(np.searchsorted(panel.offsets, i, side="right") - 1)
+        raise DataError(
+            f"series {panel.ids[s]!r}: a price of {panel.values[i]:.3g} is at the edge of the "
+            f"floating-point range (squared errors overflow or vanish); rescale the prices to "
+            f"between {SMALLEST:g} and {LARGEST:g} (e.g. multiply by a power of ten)"
+        )
+
+
+def _check_moves(panel: Panel, cutoffs: Any, h: int) -> None:
+    """A series whose test part never moves: naive is exact and nothing can beat it, so every
+    relative measure would be 0/0. Said as it is, with the fix, not as NaN cells."""
+    start = panel.offsets[cutoffs.series] + cutoffs.cutoff  # (W,) the last value seen
+    ahead = np.minimum(start[:, None] + np.arange(1, h + 1)[None, :], len(panel.values) - 1)
+    moves = np.abs(panel.values[ahead] - panel.values[start][:, None]).max(axis=1)  # (W,)
+    moved = np.zeros(panel.n_series, dtype=bool)
+    np.logical_or.at(moved, cutoffs.series, moves > 0)
+    still = np.flatnonzero(~moved)
+    if len(still):
+        s = int(still[0])
+        value = panel.values[panel.offsets[s + 1] - 1]
+        raise DataError(
+            f"series {panel.ids[s]!r} is constant over its test part (every price {value:g}): "
+            "naive is exact there and nothing can beat it; drop the series, or test on a "
+            "part where the price moves (--test)"
+        )
+
+
 def _scales(panel: Panel, first_cutoff: np.ndarray, m_: int) -> tuple[np.ndarray, np.ndarray]:
     """In-sample seasonal-naive MAE and MSE of each series' data up to its first cutoff."""
     v_ = panel.values
@@ -161,6 +202,7 @@ def fit(
         seasonality=seasonality,
     )
     panel = Panel.from_frame(df)
+    _check_range(panel)
     specs = list(model) if isinstance(model, list | tuple) else [model]
     chosen = [get_forecaster(s, search, max_evaluations) for s in specs]
     fitted = [f for f in chosen if isinstance(f, Fitted)]
@@ -180,6 +222,7 @@ def fit(
         cutoffs = holdout_cutoffs(panel, 0.2 if test is None else test)
         protocol = {"protocol": "hold-out", "test": test, "h": 1}
         _check_training(panel, cutoffs, forecasters, test)
+    _check_moves(panel, cutoffs, h)
     if device != "cpu":
         import torch
 
