@@ -120,12 +120,12 @@ class OutputSet:
         shown = str(path)
         if target in self._targets:
             raise ConfigError(f"{shown!r} is given for two outputs; give each its own path")
+        if target.is_dir() and not folder:
+            raise ConfigError(f"Invalid output {shown!r}: a folder; give a file name")
         if not folder and suffixes and target.suffix.lower() not in suffixes:
             raise ConfigError(
                 f"Invalid output {shown!r}: expected a file ending in {' or '.join(suffixes)}"
             )
-        if target.is_dir() and not folder:
-            raise ConfigError(f"Invalid output {shown!r}: a folder; give a file name")
         if target.exists() and folder and not target.is_dir():
             raise ConfigError(f"Invalid output {shown!r}: a file; give a folder for the plots")
         parent = _existing_parent(target)

@@ -76,6 +76,21 @@ def _say_interrupted(detail: str = "") -> None:
         print(f"weightfit: interrupted{detail}", file=sys.stderr)
 
 
+def _check_outputs(
+    *folders: str | None, files: dict[str | None, tuple[str, ...]] | None = None
+) -> None:
+    """Check output folders (plots) and files (path -> allowed suffixes) before any work."""
+    from weightfit.atomic import OutputSet
+
+    check = OutputSet()
+    for folder in folders:
+        if folder:
+            check.add(folder, folder=True)
+    for path, suffixes in (files or {}).items():
+        if path:
+            check.add(path, suffixes=suffixes)
+
+
 def _quiet_stdout() -> None:
     """Point stdout at /dev/null so that Python's exit flush does not raise again."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -231,8 +246,9 @@ def fetch(
     """Download a price history through yfinance (needs the 'fetch' extra)."""
     from weightfit.data.fetch import fetch as download
     from weightfit.report.console import render_inspect
-    from weightfit.report.files import write_frame
+    from weightfit.report.files import FRAME_SUFFIXES, write_frame
 
+    _check_outputs(files={output: FRAME_SUFFIXES})
     frame = download(ticker, start=start, end=end, interval=interval)
     if output:
         write_frame(frame, output)
@@ -318,6 +334,8 @@ def fit_command(
         "device": device,
     }
     _check_fit(files, read, settings, metrics, files_per_partition, dask)
+    if record:
+        _store(runs)  # a run store that cannot be opened fails now, not after the fit
     with OutputSet() as outputs:  # every output path checked before any work
         frame_out = outputs.add(output, suffixes=FRAME_SUFFIXES) if output else None
         forecasts_out = outputs.add(forecasts, suffixes=FRAME_SUFFIXES) if forecasts else None
@@ -439,6 +457,13 @@ def search(
     from weightfit.search.compare import compare_prices
 
     names = [n.strip() for n in strategies.split(",") if n.strip()]
+    if not names:
+        raise ConfigError(f"Invalid --strategies {strategies!r}: none named; e.g. guess,lstsq")
+    if isinstance(max_evaluations, bool) or max_evaluations < 1:
+        raise ConfigError(f"Invalid --max-evaluations {max_evaluations}: an integer >= 1")
+    _check_outputs(plot)
+    if record:
+        _store(runs)
     frame = read_prices(files, **read)
     with err.status("searching", spinner="dots"):
         result = compare_prices(frame, model, names, max_evaluations=max_evaluations)
@@ -467,6 +492,7 @@ def demo(
     from weightfit.report.console import render_inspect, render_report
     from weightfit.report.plots import plot_report
 
+    _check_outputs(plot)
     frame = sample("msft")
     render_inspect(frame.attrs["weightfit"], out)
     with err.status("fitting Scale, Affine and AutoRegressive(5) on MSFT", spinner="dots"):
@@ -504,8 +530,9 @@ def audit_command(
     from weightfit.evaluate.audit import audit
     from weightfit.report.audit import render_audit
 
-    frame = read_prices(files, **read)
     spec: Any = int(cutoffs) if cutoffs.strip().isdigit() else cutoffs.split(",")
+    _check_audit(spec, cutoffs, h, seed)
+    frame = read_prices(files, **read)
     if as_json:
         result = audit(forecaster, frame, spec, h, seed=seed)
         print(json.dumps(result.to_dict(), default=str))
@@ -530,6 +557,11 @@ def lesson_command(
     """The tutorial's next step: an LSTM as usually published, then scored honestly."""
     from weightfit.lesson import lesson
     from weightfit.report.lesson import render_lesson
+
+    _check_outputs(plot)
+    _check_seed(seed)
+    if isinstance(epochs, bool) or epochs < 1:
+        raise ConfigError(f"Invalid --epochs {epochs}: an integer >= 1 (e.g. 30)")
 
     if as_json:
         result = lesson(rows=rows, epochs=epochs, seed=seed)
@@ -559,10 +591,41 @@ app.add_typer(runs_app, name="runs")
 RunId = Annotated[str, typer.Argument(help="A run id, as `weightfit runs list` shows.")]
 
 
+def _check_audit(spec: Any, cutoffs: str, h: int, seed: int) -> None:
+    """audit's flags, before the forecaster is imported or a file read."""
+    import pandas as pd
+
+    if isinstance(spec, int) and spec < 1:
+        raise ConfigError(f"Invalid --cutoffs {cutoffs!r}: a count >= 1, or dates")
+    if isinstance(spec, list):
+        for day in spec:
+            try:
+                pd.Timestamp(day.strip())
+            except (ValueError, TypeError, OverflowError):
+                raise ConfigError(
+                    f"Invalid --cutoffs {cutoffs!r}: {day!r} is not a date; a count (3) or "
+                    "comma-separated dates (2017-01-03,2018-01-02)"
+                ) from None
+    if h < 1:
+        raise ConfigError(f"Invalid --h {h}: an integer >= 1, the rows after each cutoff")
+    _check_seed(seed)
+
+
+def _check_seed(seed: int) -> None:
+    if not 0 <= seed < 2**32:
+        raise ConfigError(f"Invalid --seed {seed}: an integer from 0 to {2**32 - 1}")
+
+
 def _store(path: str | None) -> Any:
     from weightfit.runs import Store
 
-    return Store(path)
+    try:
+        return Store(path)
+    except OSError as e:  # a folder that is a file, a read-only place, ...
+        raise ConfigError(
+            f"--runs {path!r}: cannot open the run store ({e.strerror or e}); give a writable "
+            "path, e.g. --runs runs.sqlite"
+        ) from None
 
 
 def _keep(report: Any, record: bool, runs: str | None, html: Any) -> list[Any]:
@@ -642,8 +705,9 @@ def runs_export(
     runs: RunsPath = None,
 ) -> None:
     """Every forecast of a run, long: unique_id, ds, cutoff, model, y, y_hat, loss."""
-    from weightfit.report.files import write_frame
+    from weightfit.report.files import FRAME_SUFFIXES, write_frame
 
+    _check_outputs(files={output: FRAME_SUFFIXES})
     path = write_frame(_store(runs).losses(run_id), output)
     out.print(f"wrote {path}", highlight=False)
 
@@ -666,6 +730,7 @@ def report_command(
     """One self-contained HTML file of a recorded run: read, leaderboard, verdict, plots."""
     from weightfit.report.html import write_html
 
+    _check_outputs(files={output: (".html", ".htm")})
     store = _store(runs)
     run = store.get(run_id)
     path = write_html(store.report(run.id), output, read=store.read_record(run.id), run=run)

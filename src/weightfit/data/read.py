@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob as globbing
 import io
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -190,7 +191,8 @@ def expand_paths(source: Any) -> list[Path]:
     sorted order; the same file twice is an error."""
     if isinstance(source, list | tuple):
         files = [f for s in source for f in expand_paths(s)]
-        if len({f.resolve() for f in files}) != len(files):
+        # realpath, not resolve(): a symlink loop is the reader's error to name, not a crash
+        if len({os.path.realpath(f) for f in files}) != len(files):
             raise DataError("the same file is given twice; give each file once")
         return files
     text = str(source)
