@@ -40,6 +40,16 @@ CORPUS: dict[str, tuple[bytes, str]] = {
     "huge_exponent": (b"Date,Close\n2024-01-02,1e3086712159\n" + ROWS.encode(), "line 2"),
     "huge_exponent_late": (GOOD.encode() + b"2024-06-03,1E-3086712159\n", "line 62"),
     "huge_exponent_date": (b"Date,Close\n1e3086712159,5\n2024-01-03,6\n2024-01-04,7\n", "date"),
+    # found by `make fuzz`: a huge exponent in a column that is not the price (SIGSEGV)
+    "huge_exponent_other_column": (
+        b"1/2/2024\n1e308,1e3086712159,\xef\xbb\xbf,2024-01-03,\x00,2024-01-02",
+        "as a date",
+    ),
+    "huge_exponent_headerless": (
+        b"1704153600\t\xef\xbb\xbf\t12.5\t;;\t1,5\t1e3086712159\n"
+        b"High\t0\t12.5\t1e3086712159\t20240102\tClose",
+        "as a date",
+    ),
     "long_field": (b"Date,Close\n2024-01-02," + b"1" * 140_000 + b"\n" + ROWS.encode(), "131,072"),
     "long_field_later": (GOOD.encode() + b"2024-06-03," + b"9" * 140_000 + b"\n", "line 62"),
     "bom_then_invalid": (b"\xef\xbb\xbfDate,Close\n2024-01-02,\xff5\n", "--encoding latin-1"),

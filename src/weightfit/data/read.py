@@ -532,12 +532,13 @@ def _read_csv(
 ) -> pd.DataFrame:
     """The whole file by pandas' C parser, the role columns other than prices as strings.
 
-    A number with a huge exponent ("1e3086712159") crashes pandas' C number parser (SIGSEGV):
-    when the bytes hold one, the prices are read as text too, and ``parse.to_numbers`` reads
-    them safely. The check is one ``bytes.translate`` and three ``find`` (~0.2 s per 50 MB).
+    A number with a huge exponent ("1e3086712159") crashes pandas' C number parser (SIGSEGV),
+    in any column it infers: when the bytes hold one, every column is read as text, and
+    ``parse.to_numbers`` reads the prices safely. The check is one ``bytes.translate`` and
+    three ``find`` (~0.2 s per 50 MB).
     """
     if _huge_exponent(raw):
-        strings = {**strings, **{c: str for c in prices}}
+        strings = dict.fromkeys(header, str)
     return pd.read_csv(
         io.BytesIO(raw),
         encoding=encoding,
