@@ -18,6 +18,8 @@ inside functions included), and ``make test`` checks it with import-linter (the 
 10. ``cli``: the face: parse, call one library function, render.
 """
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -53,6 +55,19 @@ _LAZY = {
 
 
 _SUBPACKAGES = {"data", "engine", "evaluate", "models", "report", "runs", "search"}
+
+
+class _Package(types.ModuleType):
+    """``wf.tutorial`` and ``wf.lesson`` are functions, though modules of the same names exist:
+    importing such a module binds it on the package, which must not hide the function."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("tutorial", "lesson") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

@@ -202,9 +202,9 @@ def tutorial(
     from weightfit.report.console import render_tutorial, search_progress
     from weightfit.tutorial import tutorial as run
 
-    if not 0 <= iterations <= MAX_ITERATIONS:
+    if iterations > MAX_ITERATIONS:  # below 0: the library's own message
         raise ConfigError(
-            f"Invalid --iterations {iterations:,}: between 0 and {MAX_ITERATIONS:,} (the "
+            f"Invalid --iterations {iterations:,}: at most {MAX_ITERATIONS:,} (the "
             "guessing method moves the weight by --step per iteration; raise --step instead)"
         )
 
