@@ -198,7 +198,7 @@ BAD = {
         "--target": (["--target", "-inf"], "target"),
         "--weight": (["--weight", "nan"], "weight"),
         "--step": (["--step", "0"], "step"),
-        "--iterations": (["--iterations", "1000000000000"], "10,000,000"),
+        "--iterations": (["--iterations", "1000000000000"], "at most 1,000,000"),
     },
     "fit": {
         "--model": (["--model", "scale:3"], "scale:3"),
