@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 def run_cli(app, args):
     """Invoke the typer app as the console script would, stdout and stderr kept apart."""
-    return CliRunner().invoke(app, args, catch_exceptions=False)
+    return CliRunner().invoke(app, args, catch_exceptions=False, prog_name="weightfit")
 
 
 import pytest  # noqa: E402

@@ -214,7 +214,7 @@ def test_a_model_with_real_skill_beats_naive():
 
 def test_bad_settings():
     df = panel()
-    with pytest.raises(ValueError, match=r"Invalid test: 1\.5"):
+    with pytest.raises(ValueError, match=r"Invalid --test 1\.5"):
         wf.fit(df, test=1.5)
     with pytest.raises(ValueError, match="Unknown measure 'r2'"):
         wf.fit(df, metrics=["r2"])

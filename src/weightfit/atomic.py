@@ -1,14 +1,26 @@
 """Atomic file writes, the one way the package writes a file: a failed or killed run never
-leaves a half-written file in place of a good one."""
+leaves a half-written file in place of a good one.
+
+Temporary files are named ``.NAME.wf-tmp-PID-RANDOM[SUFFIX]`` beside their target, so that the
+next write of the same target removes those a killed process (a dead PID) left behind.
+``OutputSet`` writes several outputs as one: each is staged in such a temporary path and all
+are renamed into place at the end, so a failed or interrupted run replaces none of them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+import re
+import secrets
+import shutil
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 
 from weightfit.errors import ConfigError
+
+_TAG = ".wf-tmp-"
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -23,21 +35,167 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        clean_stale(path)
+        tmp = temporary(path, path.suffix)
+        tmp.touch(exist_ok=False)
     except OSError as e:
         raise ConfigError(f"cannot write {str(path)!r}: {e.strerror or e}") from None
-    os.close(fd)
     try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # as an ordinary new file, not mkstemp's 0600
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # as an ordinary new file
         os.replace(tmp, path)
     except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise ConfigError(f"cannot write {str(path)!r}: {e.strerror or e}") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def temporary(path: Path, suffix: str = "") -> Path:
+    """A fresh temporary name beside ``path`` (not created), ending in ``suffix``."""
+    return path.parent / f".{path.name}{_TAG}{os.getpid()}-{secrets.token_hex(4)}{suffix}"
+
+
+def clean_stale(path: Path) -> list[Path]:
+    """Remove the temporary files and folders of ``path`` that a dead process left behind."""
+    pattern = re.compile(re.escape(f".{path.name}{_TAG}") + r"(\d+)-[0-9a-f]{8}")
+    removed = []
+    with contextlib.suppress(OSError):
+        for p in path.parent.iterdir():
+            m = pattern.match(p.name)
+            if m and not _alive(int(m.group(1))):
+                _remove(p)
+                removed.append(p)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: someone else's live process
+        return True
+    return True
+
+
+def _remove(p: Path) -> None:
+    with contextlib.suppress(OSError):
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+
+
+class OutputSet:
+    """Several output files and folders, written as one.
+
+    ``add`` checks a target before any work (its folder can be written; a file is not a
+    folder and has an allowed suffix); ``stage`` gives the temporary path to write it to;
+    ``commit`` renames every staged output into place; leaving the ``with`` block with an
+    exception (Ctrl-C included) removes the staged files and replaces nothing.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with OutputSet() as outputs:
+    ...     target = outputs.add(folder / "a.csv", suffixes=(".csv",))
+    ...     _ = outputs.stage(target).write_text("x\\n")
+    ...     outputs.commit()
+    [PosixPath('...a.csv')]
+    """
+
+    def __init__(self) -> None:
+        self._targets: dict[Path, bool] = {}  # target -> is a folder
+        self._staged: dict[Path, Path] = {}  # target -> temporary path
+
+    def add(
+        self, path: str | Path, *, folder: bool = False, suffixes: tuple[str, ...] = ()
+    ) -> Path:
+        """Check ``path`` now and return it. ``folder``: a folder of files (plots)."""
+        target = Path(path)
+        shown = str(path)
+        if target in self._targets:
+            raise ConfigError(f"{shown!r} is given for two outputs; give each its own path")
+        if target.is_dir() and not folder:
+            raise ConfigError(f"Invalid output {shown!r}: a folder; give a file name")
+        if not folder and suffixes and target.suffix.lower() not in suffixes:
+            raise ConfigError(
+                f"Invalid output {shown!r}: expected a file ending in {' or '.join(suffixes)}"
+            )
+        if target.exists() and folder and not target.is_dir():
+            raise ConfigError(f"Invalid output {shown!r}: a file; give a folder for the plots")
+        parent = _existing_parent(target)
+        if not parent.is_dir():
+            raise ConfigError(f"cannot write {shown!r}: {str(parent)!r} is not a folder")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise ConfigError(f"cannot write {shown!r}: the folder {str(parent)!r} is read-only")
+        self._targets[target] = folder
+        return target
+
+    def stage(self, target: Path) -> Path:
+        """The temporary path to write ``target`` to (a folder is created; a file is not)."""
+        folder = self._targets[target]
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            clean_stale(target)
+            tmp = temporary(target, "" if folder else target.suffix)
+            if folder:
+                tmp.mkdir()
+        except OSError as e:
+            raise ConfigError(f"cannot write {str(target)!r}: {e.strerror or e}") from None
+        self._staged[target] = tmp
+        return tmp
+
+    def commit(self) -> list[Path]:
+        """Rename every staged output into place; returns the paths written (a folder's
+        files one by one)."""
+        written: list[Path] = []
+        try:
+            for target, tmp in self._staged.items():
+                if self._targets[target]:
+                    target.mkdir(parents=True, exist_ok=True)
+                    for f in sorted(tmp.iterdir()):
+                        os.chmod(f, 0o666 & ~_umask())
+                        os.replace(f, target / f.name)
+                        written.append(target / f.name)
+                    tmp.rmdir()
+                else:
+                    os.chmod(tmp, 0o666 & ~_umask())
+                    os.replace(tmp, target)
+                    written.append(target)
+        except OSError as e:
+            self.discard()
+            raise ConfigError(f"cannot write {str(target)!r}: {e.strerror or e}") from None
+        self._staged.clear()
+        return written
+
+    def discard(self) -> None:
+        """Remove every staged output; the targets stay as they were."""
+        for tmp in self._staged.values():
+            _remove(tmp)
+        self._staged.clear()
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.discard()  # after commit there is nothing left to discard
+
+
+def _existing_parent(path: Path) -> Path:
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return parent
 
 
 def _umask() -> int:

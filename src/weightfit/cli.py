@@ -11,13 +11,15 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from inspect import Parameter, signature
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import click
 import typer
 from rich.console import Console
 
-from weightfit.errors import WeightfitError
+from weightfit.errors import ConfigError, WeightfitError
+from weightfit.report.text import plain, safe
 
 HELP = """Find a price model's weights, and ask honestly whether it beats the naive baseline.
 
@@ -38,6 +40,8 @@ out = _Console()
 err = _Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 DEBUG = {"on": False}
+INTERRUPTED = {"said": False}  # "interrupted" printed once, wherever the Ctrl-C landed
+MAX_ITERATIONS = 1_000_000  # tutorial --iterations: ~45 s of guessing (one core, measured)
 
 
 @app.callback()
@@ -71,10 +75,10 @@ def one_line_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except WeightfitError as e:
-            print(f"weightfit: error: {e}", file=sys.stderr)
+            print(f"weightfit: error: {plain(e)}", file=sys.stderr)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            print("weightfit: interrupted", file=sys.stderr)
+            _say_interrupted()
             raise typer.Exit(130) from None
         except BrokenPipeError:  # `weightfit ... | head`: the reader has all it wanted
             _quiet_stdout()
@@ -86,6 +90,27 @@ def one_line_errors(command: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _say_interrupted(detail: str = "") -> None:
+    if not INTERRUPTED["said"]:
+        INTERRUPTED["said"] = True
+        print(f"weightfit: interrupted{detail}", file=sys.stderr)
+
+
+def _check_outputs(
+    *folders: str | None, files: dict[str | None, tuple[str, ...]] | None = None
+) -> None:
+    """Check output folders (plots) and files (path -> allowed suffixes) before any work."""
+    from weightfit.atomic import OutputSet
+
+    check = OutputSet()
+    for folder in folders:
+        if folder:
+            check.add(folder, folder=True)
+    for path, suffixes in (files or {}).items():
+        if path:
+            check.add(path, suffixes=suffixes)
 
 
 def _quiet_stdout() -> None:
@@ -103,7 +128,7 @@ def _internal_error() -> None:
     fd, path = tempfile.mkstemp(prefix="weightfit-traceback-", suffix=".txt")
     with os.fdopen(fd, "w") as f:
         f.write(text)
-    last = text.strip().splitlines()[-1]
+    last = plain(text.strip().splitlines()[-1])
     print(
         f"weightfit: internal error (a bug): {last}; the traceback is in {path} "
         "(or run again with --debug); please report it",
@@ -201,7 +226,9 @@ def tutorial(
     target: Annotated[float, typer.Option(help="The real next price (USD).")] = 425.0,
     weight: Annotated[float, typer.Option(help="The first weight to try.")] = 1.01,
     step: Annotated[float, typer.Option(help="How far each guess moves the weight.")] = 1e-4,
-    iterations: Annotated[int, typer.Option(help="How many guessing iterations.")] = 1000,
+    iterations: Annotated[
+        int, typer.Option(help=f"How many guessing iterations (0 to {MAX_ITERATIONS:,}).")
+    ] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Walk through the tutorial: one price, one weight, the guessing method.
@@ -209,6 +236,12 @@ def tutorial(
     Example: weightfit tutorial --iterations 300"""
     from weightfit.report.console import render_tutorial, search_progress
     from weightfit.tutorial import tutorial as run
+
+    if iterations > MAX_ITERATIONS:  # below 0: the library's own message
+        raise ConfigError(
+            f"Invalid --iterations {iterations:,}: at most {MAX_ITERATIONS:,} (the "
+            "guessing method moves the weight by --step per iteration; raise --step instead)"
+        )
 
     if as_json:
         result = run(price, target, weight, step, iterations)
@@ -252,8 +285,9 @@ def fetch(
     Example: weightfit fetch MSFT --start 2024-01-01 --output msft.csv"""
     from weightfit.data.fetch import fetch as download
     from weightfit.report.console import render_inspect
-    from weightfit.report.files import write_frame
+    from weightfit.report.files import FRAME_SUFFIXES, write_frame
 
+    _check_outputs(files={output: FRAME_SUFFIXES})
     frame = download(ticker, start=start, end=end, interval=interval)
     if output:
         write_frame(frame, output)
@@ -329,9 +363,9 @@ def fit_command(
 
     Exit 0: done; 2: bad input, every unreadable file listed (--skip-bad fits the others);
     130: interrupted (--resume finishes)."""
-    from weightfit.engine.partitions import Interrupted, fit_files
-    from weightfit.report.console import progress_bar, render_report, render_skipped
-    from weightfit.report.files import write_frame
+    from weightfit.atomic import OutputSet
+    from weightfit.report.console import render_report, render_skipped
+    from weightfit.report.files import FRAME_SUFFIXES, write_frame
     from weightfit.report.plots import plot_report
 
     settings = {
@@ -344,6 +378,80 @@ def fit_command(
         "max_evaluations": max_evaluations,
         "device": device,
     }
+    _check_fit(files, read, settings, metrics, files_per_partition, dask)
+    if record:
+        _store(runs)  # a run store that cannot be opened fails now, not after the fit
+    with OutputSet() as outputs:  # every output path checked before any work
+        frame_out = outputs.add(output, suffixes=FRAME_SUFFIXES) if output else None
+        forecasts_out = outputs.add(forecasts, suffixes=FRAME_SUFFIXES) if forecasts else None
+        plot_out = outputs.add(plot, folder=True) if plot else None
+        html_out = outputs.add(html, suffixes=(".html", ".htm")) if html else None
+        report = _fit_files(files, read, settings, files_per_partition, resume, dask)
+        staged_html = outputs.stage(html_out) if html_out else None
+        _keep(report, record, runs, staged_html)
+        if frame_out:
+            write_frame(report.to_frame(), outputs.stage(frame_out))
+        if forecasts_out:
+            write_frame(report.forecasts, outputs.stage(forecasts_out))
+        if plot_out:
+            plot_report(report, outputs.stage(plot_out))
+        written = outputs.commit()  # all renamed into place together, at the end
+    if as_json:
+        print(json.dumps({**report.to_dict(), "skipped": report.read["skipped"]}, default=str))
+        return
+    render_report(report, out, wide=full)
+    render_skipped(report.read["skipped"], out)
+    for path in written:
+        out.print(f"wrote {safe(path)}", highlight=False)
+
+
+def _check_fit(
+    files: list[str],
+    read: dict[str, Any],
+    settings: dict[str, Any],
+    metrics: str,
+    files_per_partition: int,
+    dask: str | None,
+) -> None:
+    """Every flag of `fit` checked before any file is read: the value and the fix."""
+    from weightfit.data.read import check_reading
+    from weightfit.evaluate.cv import get_forecaster
+    from weightfit.evaluate.fit import check_settings
+
+    if not settings["metrics"]:
+        raise ConfigError(
+            f"Invalid --metrics {metrics!r}: no measure named; e.g. --metrics mse,mae,skill"
+        )
+    names = ("test", "cv", "h", "max_evaluations", "device", "metrics")
+    check_settings(**{k: settings[k] for k in names})
+    where = ", ".join(files)
+    read.update(
+        check_reading(**{k: read[k] for k in ("sep", "skiprows", "date_format")}, where=where)
+    )
+    if isinstance(files_per_partition, bool) or files_per_partition < 1:
+        raise ConfigError(
+            f"Invalid --files-per-partition {files_per_partition}: an integer >= 1 (e.g. 64)"
+        )
+    if dask is not None:
+        from weightfit.engine.cluster import check_address
+
+        check_address(dask)
+    for spec in settings["model"]:  # an unknown model or search fails here, not after reading
+        get_forecaster(spec, settings["search"], settings["max_evaluations"])
+
+
+def _fit_files(
+    files: list[str],
+    read: dict[str, Any],
+    settings: dict[str, Any],
+    files_per_partition: int,
+    resume: bool,
+    dask: str | None,
+) -> Any:
+    """``fit_files`` under a progress bar; Ctrl-C between partitions keeps what finished."""
+    from weightfit.engine.partitions import Interrupted, fit_files
+    from weightfit.report.console import progress_bar
+
     detail = "partitions, {task.fields[series]} series, {task.fields[speed]} rows/s"
     with progress_bar(err, 1, "fitting", detail, series="0", speed="-") as update:
 
@@ -362,22 +470,10 @@ def fit_command(
                 callback=tick,
             )
         except Interrupted as e:
-            print(f"weightfit: {e}; run the same command with --resume to finish", file=sys.stderr)
+            done = plain(e).removeprefix("interrupted")
+            _say_interrupted(f"{done}; run the same command with --resume to finish")
             raise typer.Exit(130) from None
-    written = _keep(report, record, runs, html)
-    if output:
-        written.append(write_frame(report.to_frame(), output))
-    if forecasts:
-        written.append(write_frame(report.forecasts, forecasts))
-    if plot:
-        written += plot_report(report, plot)
-    if as_json:
-        print(json.dumps({**report.to_dict(), "skipped": report.read["skipped"]}, default=str))
-        return
-    render_report(report, out, wide=full)
-    render_skipped(report.read["skipped"], out)
-    for path in written:
-        out.print(f"wrote {path}", highlight=False)
+    return report
 
 
 @app.command()
@@ -409,11 +505,18 @@ def search(
     from weightfit.search.compare import compare_prices
 
     names = [n.strip() for n in strategies.split(",") if n.strip()]
+    if not names:
+        raise ConfigError(f"Invalid --strategies {strategies!r}: none named; e.g. guess,lstsq")
+    if isinstance(max_evaluations, bool) or max_evaluations < 1:
+        raise ConfigError(f"Invalid --max-evaluations {max_evaluations}: an integer >= 1")
+    _check_outputs(plot)
+    if record:
+        _store(runs)
     frame = read_prices(files, **read)
     with err.status("searching", spinner="dots"):
         result = compare_prices(frame, model, names, max_evaluations=max_evaluations)
     if record:
-        command = shlex.join(["weightfit", *sys.argv[1:]])
+        command = _command_line()
         settings = {"model": model, "strategies": names, "max_evaluations": max_evaluations}
         table = result.comparison.table
         _store(runs).record_search(table, settings, data=frame, command=command)
@@ -440,6 +543,7 @@ def demo(
     from weightfit.report.console import render_inspect, render_report
     from weightfit.report.plots import plot_report
 
+    _check_outputs(plot)
     frame = sample("msft")
     render_inspect(frame.attrs["weightfit"], out)
     with err.status("fitting Scale, Affine and AutoRegressive(5) on MSFT", spinner="dots"):
@@ -479,8 +583,9 @@ def audit_command(
     from weightfit.evaluate.audit import audit
     from weightfit.report.audit import render_audit
 
-    frame = read_prices(files, **read)
     spec: Any = int(cutoffs) if cutoffs.strip().isdigit() else cutoffs.split(",")
+    _check_audit(spec, cutoffs, h, seed)
+    frame = read_prices(files, **read)
     if as_json:
         result = audit(forecaster, frame, spec, h, seed=seed)
         print(json.dumps(result.to_dict(), default=str))
@@ -507,6 +612,11 @@ def lesson_command(
     Example: weightfit lesson --rows 300 --epochs 3"""
     from weightfit.lesson import lesson
     from weightfit.report.lesson import render_lesson
+
+    _check_outputs(plot)
+    _check_seed(seed)
+    if isinstance(epochs, bool) or epochs < 1:
+        raise ConfigError(f"Invalid --epochs {epochs}: an integer >= 1 (e.g. 30)")
 
     if as_json:
         result = lesson(rows=rows, epochs=epochs, seed=seed)
@@ -536,16 +646,59 @@ app.add_typer(runs_app, name="runs")
 RunId = Annotated[str, typer.Argument(help="A run id, as `weightfit runs list` shows.")]
 
 
+def _check_audit(spec: Any, cutoffs: str, h: int, seed: int) -> None:
+    """audit's flags, before the forecaster is imported or a file read."""
+    import pandas as pd
+
+    if isinstance(spec, int) and spec < 1:
+        raise ConfigError(f"Invalid --cutoffs {cutoffs!r}: a count >= 1, or dates")
+    if isinstance(spec, list):
+        for day in spec:
+            try:
+                pd.Timestamp(day.strip())
+            except (ValueError, TypeError, OverflowError):
+                raise ConfigError(
+                    f"Invalid --cutoffs {cutoffs!r}: {day!r} is not a date; a count (3) or "
+                    "comma-separated dates (2017-01-03,2018-01-02)"
+                ) from None
+    if h < 1:
+        raise ConfigError(f"Invalid --h {h}: an integer >= 1, the rows after each cutoff")
+    _check_seed(seed)
+
+
+def _check_seed(seed: int) -> None:
+    if not 0 <= seed < 2**32:
+        raise ConfigError(f"Invalid --seed {seed}: an integer from 0 to {2**32 - 1}")
+
+
 def _store(path: str | None) -> Any:
     from weightfit.runs import Store
 
-    return Store(path)
+    try:
+        return Store(path)
+    except OSError as e:  # a folder that is a file, a read-only place, ...
+        raise ConfigError(
+            f"--runs {path!r}: cannot open the run store ({e.strerror or e}); give a writable "
+            "path, e.g. --runs runs.sqlite"
+        ) from None
 
 
-def _keep(report: Any, record: bool, runs: str | None, html: str | None) -> list[Any]:
+def _command_line() -> str:
+    """The command as typed: the script's arguments, or, when the app runs inside another
+    program (a test, a notebook), the command's path and the values it was given."""
+    if Path(sys.argv[0]).name in ("weightfit", "__main__.py"):
+        return shlex.join(["weightfit", *sys.argv[1:]])
+    ctx = click.get_current_context()
+    given = [
+        f"--{k.replace('_', '-')}={v}" for k, v in ctx.params.items() if v not in (None, False)
+    ]
+    return " ".join([ctx.command_path, *given])
+
+
+def _keep(report: Any, record: bool, runs: str | None, html: Any) -> list[Any]:
     """Record the run (unless --no-record) and write the HTML report (with --report)."""
     written: list[Any] = []
-    command = shlex.join(["weightfit", *sys.argv[1:]])
+    command = _command_line()
     run = _store(runs).record(report, command=command) if record else None
     if html:
         from weightfit.report.html import write_html
@@ -627,8 +780,9 @@ def runs_export(
     """Every forecast of a run, long: unique_id, ds, cutoff, model, y, y_hat, loss.
 
     Example: weightfit runs export 1 -o forecasts.csv"""
-    from weightfit.report.files import write_frame
+    from weightfit.report.files import FRAME_SUFFIXES, write_frame
 
+    _check_outputs(files={output: FRAME_SUFFIXES})
     path = write_frame(_store(runs).losses(run_id), output)
     out.print(f"wrote {path}", highlight=False)
 
@@ -655,6 +809,7 @@ def report_command(
     Example: weightfit report 1 -o report.html"""
     from weightfit.report.html import write_html
 
+    _check_outputs(files={output: (".html", ".htm")})
     store = _store(runs)
     run = store.get(run_id)
     path = write_html(store.report(run.id), output, read=store.read_record(run.id), run=run)
@@ -662,5 +817,16 @@ def report_command(
 
 
 def main() -> None:
-    """Entry point of the ``weightfit`` console script and ``python -m weightfit``."""
-    app()
+    """Run the command line. Ctrl-C wherever it lands (parsing, importing, reading, fitting,
+    writing) is "weightfit: interrupted" on stderr and exit code 130, never a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:  # outside a command: typer's parsing, click's context
+        code: Any = 130
+    except SystemExit as e:
+        code = e.code
+    else:
+        code = 0
+    if code == 130:
+        _say_interrupted()
+    sys.exit(code)

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-
 import pandas as pd
 
+from weightfit.data.bundled import sample_path
 from weightfit.data.read import expand_paths, read_prices
 from weightfit.data.sessions import gap_mask
-from weightfit.errors import ConfigError
-
-SAMPLES = {"msft": "msft.csv.gz"}
-
-
-def sample_path(name: str = "msft") -> Path:
-    """The path of a bundled sample file."""
-    if name not in SAMPLES:
-        raise ConfigError(f"Unknown sample {name!r}: expected one of {', '.join(SAMPLES)}")
-    return Path(str(resources.files("weightfit.data") / "samples" / SAMPLES[name]))
 
 
 def sample(name: str = "msft") -> pd.DataFrame:

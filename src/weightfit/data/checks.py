@@ -89,9 +89,11 @@ def finish(
     if bad.any():
         row = frame.loc[bad].iloc[0]
         unit = by_source[row["source"]].get("unit", "line")
+        value = float(row["y"])
+        what = "out of the range of floating-point numbers" if np.isinf(value) else "not positive"
         raise DataError(
-            f"{row['source']}: {unit} {row['line']}: the price {float(row['y'])!r} is not "
-            "positive; prices must be > 0 (fix the row, or pick another column with --price)"
+            f"{row['source']}: {unit} {row['line']}: the price {value!r} is {what}; prices must "
+            "be finite and > 0 (fix the row, or pick another column with --price)"
         )
     if len(frame) == 0:
         rec = records[0]

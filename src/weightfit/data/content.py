@@ -58,7 +58,7 @@ def numbers(values: pd.Series) -> pd.Series | None:
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
         text = text.str.replace(",", "", regex=False)
-    out = pd.to_numeric(text, errors="coerce")
+    out = parse.to_numbers(text)  # never pd.to_numeric directly: it crashes on "1e3086712159"
     missing = parse.is_missing(values)
     if (~missing).sum() == 0 or out[~missing].notna().mean() < AGREE:
         return None

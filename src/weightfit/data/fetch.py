@@ -31,6 +31,12 @@ def fetch(
     """Prices of ``ticker`` as a long frame (through ``read_prices``, so Adj Close is used)."""
     if interval not in INTERVALS:
         raise ConfigError(f"Invalid interval {interval!r}: expected one of {', '.join(INTERVALS)}")
+    for flag, value in (("start", start), ("end", end)):
+        if value is not None:
+            try:
+                pd.Timestamp(value)
+            except (ValueError, TypeError, OverflowError):
+                raise ConfigError(f"Invalid --{flag} {value!r}: a date, YYYY-MM-DD") from None
     raw = _download(ticker, start=start, end=end, interval=interval)
     if raw is None or len(raw) == 0:
         raise DataError(

@@ -58,11 +58,24 @@ class Panel:
 
 
 def segment_sum(values: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """``values[start[i]:stop[i]].sum()`` for every i, in one ``np.add.reduceat`` pass.
-    Segments must be non-empty."""
+    """``values[start[i]:stop[i]].sum()`` for every i, in time linear in ``len(values)`` and
+    ``len(start)``. Segments must be non-empty.
+
+    Segments that together cover at most a few times the values (windows, disjoint parts) are
+    summed by one ``np.add.reduceat`` pass; overlapping ones (a growing history per cutoff,
+    whose total length grows as the square of the series) by differences of one cumulative
+    sum, of the values less their mean so that the differences keep their precision.
+    """
     if len(start) == 0:
         return np.zeros(0)
     n = len(values)
+    if int(np.sum(stop - start)) > 4 * n + len(start):
+        ref = float(values.mean()) if n else 0.0
+        ref = ref if np.isfinite(ref) else 0.0
+        total = np.empty(n + 1)
+        total[0] = 0.0
+        np.cumsum(values - ref, out=total[1:])
+        return total[stop] - total[start] + (stop - start) * ref
     at_end = stop >= n  # reduceat cannot take the end of the array as an index
     bounds = np.empty(2 * len(start), dtype=np.int64)
     bounds[0::2], bounds[1::2] = start, np.where(at_end, n - 1, stop)

@@ -5,12 +5,15 @@ Every failure names the line and column, what was found, and the flag that fixes
 
 from __future__ import annotations
 
+import datetime
 import re
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from weightfit.data.text import shown
 from weightfit.errors import DataError
 
 MISSING = {"", "null", "nan", "na", "n/a", "#n/a", "-", "--", "—", "none", "nil", "."}
@@ -25,6 +28,29 @@ _DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?=$|[ T,])")
 _ISO = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}")
 _YMD_SLASH = re.compile(r"^\s*\d{4}[/.]\d{1,2}[/.]\d{1,2}")
 _DIGITS = re.compile(r"^\d+$")
+# An exponent of four or more digits: out of float range, and pandas' number parsers (the C
+# tokenizer's xstrtod and to_numeric) crash the process (SIGSEGV) on some, e.g. "1e3086712159".
+HUGE_EXPONENT = re.compile(r"[eE][+-]?\d{4,}")
+
+
+def to_numbers(text: pd.Series) -> pd.Series:
+    """``pd.to_numeric(text, errors="coerce")`` as floats, without handing pandas a number with
+    a huge exponent: those few cells are read by Python's ``float`` (inf or 0.0, never a crash).
+    """
+    risky = text.astype("string").str.contains(HUGE_EXPONENT, na=False).to_numpy(dtype=bool)
+    if not risky.any():
+        return pd.to_numeric(text, errors="coerce").astype(float)
+    out = pd.Series(np.nan, index=text.index, dtype=float)
+    out[~risky] = pd.to_numeric(text[~risky], errors="coerce").astype(float).to_numpy()
+    out[risky] = [_float(v) for v in text[risky]]
+    return out
+
+
+def _float(value: object) -> float:
+    try:
+        return float(str(value))
+    except ValueError:
+        return float("nan")
 
 
 def is_missing(values: pd.Series) -> pd.Series:
@@ -88,7 +114,7 @@ def _dmy_format(sample: list[str], where_hint: str) -> tuple[str, str]:
         return month_first, f"month-first: a second field of {second} cannot be a month"
     if first > 12 and second > 12:
         raise DataError(
-            f"{where_hint}: dates like {sample[0]!r} have values above 12 in both the day and "
+            f"{where_hint}: dates like {shown(sample[0])} have values above 12 in both the day and "
             "the month place; pass --date-format, for example --date-format '%d/%m/%Y'"
         )
     # every field <= 12: decide from what the dates would mean
@@ -120,7 +146,7 @@ def _dmy_format(sample: list[str], where_hint: str) -> tuple[str, str]:
                 f"pass --date-format to override)"
             )
     raise DataError(
-        f"{where_hint}: dates like {sample[0]!r} read both day-first and month-first; pass "
+        f"{where_hint}: dates like {shown(sample[0])} read both day-first and month-first; pass "
         f"--date-format {day_first.strip()!r} (day first) or {month_first.strip()!r} (month first)"
     )
 
@@ -142,8 +168,8 @@ def date_format_of(sample: list[str], where_hint: str) -> tuple[str, str]:
         if len(widths) == 1 and (w := widths.pop()) in units:
             return f"epoch-{units[w]}", f"seconds since 1970 ({units[w]})"
         raise DataError(
-            f"{where_hint}: cannot read {sample[0]!r} as a date (digits only, but not YYYYMMDD "
-            "nor an epoch time); pass --date-format"
+            f"{where_hint}: cannot read {shown(sample[0])} as a date (digits only, but not "
+            "YYYYMMDD nor an epoch time); pass --date-format"
         )
     if all(_ISO.match(s) for s in sample):
         return "ISO8601", "ISO 8601"
@@ -156,6 +182,28 @@ def date_format_of(sample: list[str], where_hint: str) -> tuple[str, str]:
     return "mixed", "month names or mixed layouts, read by pandas"
 
 
+_NAMED_FORMATS = ("ISO8601", "mixed", "epoch-s", "epoch-ms", "epoch-us", "epoch-ns")
+
+
+def check_date_format(date_format: str, where: str) -> None:
+    """A strptime format that can read a date: ``%``-codes Python knows; ``DataError`` if not."""
+    if date_format in _NAMED_FORMATS:
+        return
+    if "%" not in date_format:
+        raise DataError(
+            f"{where}: --date-format {date_format!r} has no %-code; write it with strptime codes, "
+            "e.g. '%d/%m/%Y' or '%Y-%m-%d %H:%M'"
+        )
+    probe = datetime.datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc)
+    try:
+        datetime.datetime.strptime(probe.strftime(date_format), date_format)
+    except ValueError as e:
+        raise DataError(
+            f"{where}: --date-format {date_format!r} is not a strptime format ({e}); use codes "
+            "such as '%d/%m/%Y' or '%Y-%m-%d %H:%M'"
+        ) from None
+
+
 def parse_dates(
     values: pd.Series, date_format: str | None, column: str, where: Where, hint: str
 ) -> tuple[pd.Series, str, str]:
@@ -165,21 +213,22 @@ def parse_dates(
         head = pd.concat([text.head(300), text.tail(300)]) if len(text) > 600 else text
         date_format, why = date_format_of(_sample(head[~is_missing(head)]), hint)
     else:
+        check_date_format(date_format, hint)  # names the file; read_prices checked it already
         why = "--date-format"
     if date_format.startswith("epoch-"):
-        numbers = pd.to_numeric(text, errors="coerce")
+        numbers = to_numbers(text)
         parsed = pd.to_datetime(numbers, unit=date_format[6:], errors="coerce")
     else:
         # offsets such as -05:00 or Z: read as UTC (offsets differ across summer time)
         zoned = bool(text.head(50).str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True).any())
         fmt = None if date_format == "mixed" else date_format
-        parsed = pd.to_datetime(text, errors="coerce", utc=zoned, format=fmt or "mixed")
+        parsed = _to_datetime(text, zoned, fmt or "mixed")
     unread = parsed.isna()
     bad = unread & ~missing_where(values, unread)
     if bool(bad.any()):
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"{where(i)}, column {column!r}: cannot read {values.iloc[i]!r} as a date "
+            f"{where(i)}, column {column!r}: cannot read {shown(values.iloc[i])} as a date "
             f"({date_format}); fix the cell or pass --date-format"
         )
     return parsed, date_format, why
@@ -224,12 +273,26 @@ def parse_numbers(
     scale = suffix.map(_SUFFIX).astype(float).fillna(1.0)
     text = text.where(~suffix.isin(list(_SUFFIX)), text.str[:-1])
     text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives
-    numbers = pd.to_numeric(text.where(~missing), errors="coerce").astype(float) * scale
+    numbers = to_numbers(text.where(~missing)) * scale
     bad = numbers.isna() & ~missing
     if bool(bad.any()):
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"{where(i)}, column {column!r}: {values.iloc[i]!r} is not a number; fix the cell, "
-            "or pass --price NAME if this is not the price column, or --decimal ','"
+            f"{where(i)}, column {column!r}: {shown(values.iloc[i])} is not a number; fix the "
+            "cell, or pass --price NAME if this is not the price column, or --decimal ','"
         )
     return numbers, missing
+
+
+def _to_datetime(text: pd.Series, zoned: bool, fmt: str) -> pd.Series:
+    """``pd.to_datetime``; UTC offsets that differ down the column (the first 50 rows have none,
+    or several) are read as UTC rather than left as objects or refused."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas' FutureWarning on mixed offsets
+        try:
+            parsed = pd.to_datetime(text, errors="coerce", utc=zoned, format=fmt)
+        except (ValueError, TypeError):  # "Mixed timezones detected", tz-aware and naive
+            parsed = None
+        if parsed is None or not pd.api.types.is_datetime64_any_dtype(parsed):
+            parsed = pd.to_datetime(text, errors="coerce", utc=True, format=fmt)
+    return parsed

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
+import re
+import stat
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,14 +21,36 @@ from weightfit.errors import DataError
 
 SEPARATORS = ["\t", ";", "|", ","]  # preferred in this order when several split every line
 SNIFF_LINES = 400
+# The most bytes read from one file, after decompression: a bound on memory for a file that
+# never ends (a .gz bomb); regular files only, so /dev/zero and FIFOs are refused before opening.
+MAX_BYTES = int(os.environ.get("WEIGHTFIT_MAX_BYTES", 4 << 30))
+_ANY_SEP = re.compile(r"[\t;|,]")
+FIELD_LIMIT = csv.field_size_limit()  # the csv module's longest field (131,072 characters)
+
+
+def regular_file(path: Path) -> None:
+    """Refuse what is not a regular file (a device, a FIFO, a socket, a folder, a symlink loop)
+    before anything opens it: opening a FIFO blocks, and /dev/zero never ends."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file; check the path") from None
+    except OSError as e:  # ELOOP (a symlink loop), EACCES, ENAMETOOLONG, ...
+        why = e.strerror or e
+        raise DataError(f"{path}: cannot read the file ({why}); check the path") from None
+    if not stat.S_ISREG(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, FIFO or socket)"
+        raise DataError(f"{path}: {what}; give a price file (CSV, TXT, Parquet, Excel)")
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed when it is ``.gz`` or a one-file ``.zip``."""
+    """The file's bytes, decompressed when it is ``.gz`` or a one-file ``.zip``; at most
+    ``MAX_BYTES`` (environment ``WEIGHTFIT_MAX_BYTES``), else a ``DataError``."""
+    regular_file(path)
     try:
         if path.suffix.lower() == ".gz":
             with gzip.open(path, "rb") as f:
-                return f.read()
+                return _bounded(f.read(MAX_BYTES + 1), path)
         if path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as z:
                 members = [m for m in z.namelist() if not m.endswith("/")]
@@ -34,12 +59,34 @@ def read_bytes(path: Path) -> bytes:
                         f"{path}: the zip archive holds {len(members)} files; unzip it and pass "
                         "the folder, or one file"
                     )
-                return z.read(members[0])
-        return path.read_bytes()
+                with z.open(members[0]) as f:
+                    return _bounded(f.read(MAX_BYTES + 1), path)
+        with path.open("rb") as f:
+            return _bounded(f.read(MAX_BYTES + 1), path)
     except FileNotFoundError:
         raise DataError(f"{path}: no such file; check the path") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as e:
+    except (OSError, zipfile.BadZipFile, EOFError, RuntimeError) as e:  # Runtime: encrypted zip
         raise DataError(f"{path}: cannot read the file ({e})") from None
+
+
+def _bounded(raw: bytes, path: Path) -> bytes:
+    if len(raw) > MAX_BYTES:
+        raise DataError(
+            f"{path}: more than {MAX_BYTES:,} bytes (after decompression); split the file, or "
+            "raise the bound with WEIGHTFIT_MAX_BYTES"
+        )
+    return raw
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters: a cell quoted in a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
+
+
+def _line_of(raw: bytes, at: int) -> int:
+    """The 1-based line of byte offset ``at``."""
+    return raw.count(b"\n", 0, at) + 1
 
 
 def decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str, list[str]]:
@@ -49,28 +96,62 @@ def decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str, list
     if encoding is not None:
         try:
             return raw.decode(encoding), encoding, notes
-        except (UnicodeDecodeError, LookupError) as e:
-            raise DataError(f"{where}: cannot decode the file as {encoding} ({e})") from None
-    try:
-        if raw.startswith(b"\xef\xbb\xbf"):
+        except LookupError:
+            raise DataError(
+                f"{where}: --encoding {encoding!r} is not an encoding Python knows; "
+                "pass e.g. --encoding utf-8, cp1252 or latin-1"
+            ) from None
+        except UnicodeError as e:
+            raise DataError(
+                f"{where}: line {_line_of(raw, getattr(e, 'start', 0))}: cannot decode the file "
+                f"as {encoding} ({e.__class__.__name__}: {getattr(e, 'reason', e)}); pass the "
+                "file's encoding, or --encoding latin-1 (reads every byte)"
+            ) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        try:
             return raw[3:].decode("utf-8"), "utf-8-sig", ["a UTF-8 byte-order mark"]
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        except UnicodeDecodeError as e:
+            raise DataError(
+                f"{where}: line {_line_of(raw, e.start + 3)}: the file starts with a UTF-8 "
+                f"byte-order mark but byte 0x{raw[e.start + 3]:02x} is not UTF-8; pass the "
+                "file's encoding, e.g. --encoding latin-1"
+            ) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if len(raw) % 2:
+            raise DataError(
+                f"{where}: UTF-16 text (a byte-order mark) of an odd number of bytes "
+                f"({len(raw):,}): the file is cut short or not UTF-16; re-export it, or pass "
+                "--encoding"
+            )
+        try:
             return raw.decode("utf-16"), "utf-16", ["UTF-16 text"]
-    except UnicodeDecodeError as e:
-        raise DataError(
-            f"{where}: the file starts with a byte-order mark but is not that encoding ({e}); "
-            "pass --encoding"
-        ) from None
+        except UnicodeDecodeError as e:
+            raise DataError(
+                f"{where}: UTF-16 text (a byte-order mark) with an invalid character at byte "
+                f"{e.start:,} ({e.reason}); re-export it, or pass --encoding"
+            ) from None
     try:
         return raw.decode("utf-8"), "utf-8", notes
     except UnicodeDecodeError:
-        notes.append("not UTF-8: read as Latin-1 (cp1252); pass --encoding to override")
-        return raw.decode("cp1252", errors="replace"), "cp1252", notes
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError as e:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: undefined in cp1252
+        raise DataError(
+            f"{where}: line {_line_of(raw, e.start)}: byte 0x{raw[e.start]:02x} is neither UTF-8 "
+            "nor Windows-1252 (cp1252) text; pass --encoding latin-1 (reads every byte), or the "
+            "file's encoding"
+        ) from None
+    notes.append("not UTF-8: read as Windows-1252 (cp1252); pass --encoding to override")
+    return text, "cp1252", notes
 
 
-def split_rows(lines: list[str], sep: str) -> list[list[str]]:
+def split_rows(lines: list[str], sep: str, where: str = "the file") -> list[list[str]]:
     """The fields of each line, with csv quoting."""
-    return list(csv.reader(lines, delimiter=sep))
+    try:
+        return list(csv.reader(lines, delimiter=sep))
+    except csv.Error as e:  # a field over FIELD_LIMIT characters, a NUL byte, ...
+        raise DataError(f"{where}: not CSV text the reader can split ({e}); pass --sep") from None
 
 
 def _looks_like_data(row: list[str]) -> bool:
@@ -104,6 +185,13 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
     head = text[: 1 << 20].splitlines()
     start = skiprows or 0
     lines = head[start : start + SNIFF_LINES]
+    for i, line in enumerate(lines):  # the csv module refuses fields over FIELD_LIMIT
+        if len(line) > FIELD_LIMIT and max(map(len, _ANY_SEP.split(line))) > FIELD_LIMIT:
+            raise DataError(
+                f"{where}: line {start + i + 1} has a field of more than {FIELD_LIMIT:,} "
+                "characters; is this a price file? fix the line, or pass --skiprows to start "
+                "after it"
+            )
     while lines and not lines[0].strip():
         lines, start = lines[1:], start + 1
     content = [ln for ln in lines if ln.strip()]
@@ -113,7 +201,7 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
     if sep is None:
         best: tuple[float, int, str] | None = None
         for rank, s in enumerate(SEPARATORS):
-            counts = [len(r) for r in split_rows(tail, s)]
+            counts = [len(r) for r in split_rows(tail, s, where)]
             modal, hits = Counter(counts).most_common(1)[0]
             if modal < 2:
                 continue
@@ -121,8 +209,8 @@ def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layou
             if best is None or score[:2] > best[:2]:
                 best = score
         sep = best[2] if best else ","
-    rows = split_rows(lines, sep)
-    data_counts = [len(r) for r in split_rows(tail, sep)]
+    rows = split_rows(lines, sep, where)
+    data_counts = [len(r) for r in split_rows(tail, sep, where)]
     modal = Counter(data_counts).most_common(1)[0][0]
     notes = []
     # yfinance's export: "Price,Close,High,...", "Ticker,AAPL,...", "Date,,,,"

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from weightfit.data.panel import Panel, segment_sum
-from weightfit.errors import ConfigError
+from weightfit.errors import ConfigError, DataError
 from weightfit.evaluate import metrics as m
 from weightfit.evaluate import verdict as v
 from weightfit.evaluate.cv import Fitted, get_forecaster, holdout_cutoffs, rolling_cutoffs, run
@@ -19,6 +19,61 @@ from weightfit.evaluate.dm import diebold_mariano
 from weightfit.evaluate.report import Report, overall, with_fdr
 from weightfit.evaluate.returns import returns_view
 from weightfit.models.baselines import Baseline, Naive, default_baselines
+
+
+def _check_training(panel: Panel, cutoffs: Any, forecasters: list[Any], test: Any) -> None:
+    """A hold-out whose training part is too short: advice about --test (there is no --cv)."""
+    need = max(f.needs for f in forecasters)
+    train = cutoffs.first(panel.n_series) + 1  # (S,) values before the test part
+    short = np.flatnonzero(train < need)
+    if len(short):
+        s = int(short[0])
+        raise DataError(
+            f"series {panel.ids[s]!r}: --test {test!r} leaves {int(train[s])} of its "
+            f"{int(panel.lengths[s])} rows for training, and the models need at least {need}; "
+            "pick a later date or a smaller fraction"
+        )
+
+
+LARGEST = 1e100  # |price| bounds: squares and their sums over 1e7 points stay finite and
+SMALLEST = 1e-100  # nonzero in float64 (the MSE of 1e-300 prices underflows to 0)
+
+
+def _check_range(panel: Panel) -> None:
+    """Prices whose squares leave float64: a DataError with the fix (rescale), not NaN cells."""
+    size = np.abs(panel.values)
+    nonzero = size[size > 0]
+    if len(size) and (size.max() > LARGEST or (len(nonzero) and nonzero.min() < SMALLEST)):
+        i = (
+            int(np.argmax(size))
+            if size.max() > LARGEST
+            else int(np.argmin(np.where(size > 0, size, np.inf)))
+        )
+        s = int(np.searchsorted(panel.offsets, i, side="right") - 1)
+        raise DataError(
+            f"series {panel.ids[s]!r}: a price of {panel.values[i]:.3g} is at the edge of the "
+            f"floating-point range (squared errors overflow or vanish); rescale the prices to "
+            f"between {SMALLEST:g} and {LARGEST:g} (e.g. multiply by a power of ten)"
+        )
+
+
+def _check_moves(panel: Panel, cutoffs: Any, h: int) -> None:
+    """A series whose test part never moves: naive is exact and nothing can beat it, so every
+    relative measure would be 0/0. Said as it is, with the fix, not as NaN cells."""
+    start = panel.offsets[cutoffs.series] + cutoffs.cutoff  # (W,) the last value seen
+    ahead = np.minimum(start[:, None] + np.arange(1, h + 1)[None, :], len(panel.values) - 1)
+    moves = np.abs(panel.values[ahead] - panel.values[start][:, None]).max(axis=1)  # (W,)
+    moved = np.zeros(panel.n_series, dtype=bool)
+    np.logical_or.at(moved, cutoffs.series, moves > 0)
+    still = np.flatnonzero(~moved)
+    if len(still):
+        s = int(still[0])
+        value = panel.values[panel.offsets[s + 1] - 1]
+        raise DataError(
+            f"series {panel.ids[s]!r} is constant over its test part (every price {value:g}): "
+            "naive is exact there and nothing can beat it; drop the series, or test on a "
+            "part where the price moves (--test)"
+        )
 
 
 def _scales(panel: Panel, first_cutoff: np.ndarray, m_: int) -> tuple[np.ndarray, np.ndarray]:
@@ -39,6 +94,80 @@ def _nests(forecaster: Any) -> str | None:
     """Why a forecaster nests naive (its model's or its own ``nests_naive_why``), or None."""
     owner = forecaster.model if isinstance(forecaster, Fitted) else forecaster
     return str(owner.nests_naive_why) if getattr(owner, "nests_naive", False) else None
+
+
+def _whole(name: str, value: Any, low: int, example: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ConfigError(f"Invalid --{name} {value!r}: must be an integer >= {low} ({example})")
+
+
+def check_settings(
+    *,
+    test: float | str | None = 0.2,
+    cv: int | None = None,
+    h: int = 1,
+    step_size: int = 1,
+    metrics: Sequence[str] = m.DEFAULT,
+    max_evaluations: int | None = 20_000,
+    device: str = "cpu",
+    seasonality: int = 1,
+) -> list[str]:
+    """Validate ``fit``'s settings before any work; returns the measure names.
+
+    Each failure is a ``ConfigError`` naming the flag, the value and what is allowed.
+
+    >>> check_settings(cv=-3)
+    Traceback (most recent call last):
+    ...
+    weightfit.errors.ConfigError: Invalid --cv -3: must be an integer >= 1 (e.g. --cv 5)
+    """
+    _whole("h", h, 1, "the steps ahead, e.g. --h 1")
+    if cv is not None:
+        _whole("cv", cv, 1, "e.g. --cv 5")
+    elif h != 1:
+        raise ConfigError(f"--h {h}: the hold-out makes one-step forecasts; use --cv N for h > 1")
+    _whole("step-size", step_size, 1, "e.g. 1")
+    _whole("seasonality", seasonality, 1, "e.g. 1, or 5 for a trading week")
+    if max_evaluations is not None:
+        _whole("max-evaluations", max_evaluations, 1, "e.g. --max-evaluations 20000")
+    if cv is None and test is not None:
+        _check_test(test)
+    names = [str(n) for n in metrics if str(n).strip()]
+    if not names:
+        raise ConfigError(
+            f"Invalid --metrics {','.join(map(str, metrics))!r}: no measure named; expected one "
+            f"or more of {', '.join(m.MEASURES)}, comma-separated"
+        )
+    metric_names = m.check_metrics(names)
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError):
+        kind = None
+    if kind not in ("cpu", "cuda", "mps"):
+        raise ConfigError(f"Invalid --device {device!r}: expected cpu, cuda or cuda:N")
+    return metric_names
+
+
+def _check_test(test: float | str) -> None:
+    value: Any = test
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            try:
+                pd.Timestamp(value)
+            except (ValueError, TypeError, OverflowError):
+                raise ConfigError(
+                    f"Invalid --test {test!r}: a fraction between 0 and 1 (0.2), or a date "
+                    "(2020-01-01)"
+                ) from None
+            return
+    if isinstance(value, bool) or not isinstance(value, float | int) or not 0 < value < 1:
+        raise ConfigError(
+            f"Invalid --test {test!r}: a fraction between 0 and 1 (0.2), or a date (2020-01-01)"
+        )
 
 
 def fit(
@@ -75,8 +204,18 @@ def fit(
     >>> report.series[0]["verdict"]  # doctest: +ELLIPSIS
     'Drift beats naive (skill 0.001356, Clark-West p = 0.0048); no fitted model does: ...'
     """
-    metric_names = m.check_metrics(list(metrics))
+    metric_names = check_settings(
+        test=test,
+        cv=cv,
+        h=h,
+        step_size=step_size,
+        metrics=metrics,
+        max_evaluations=max_evaluations,
+        device=device,
+        seasonality=seasonality,
+    )
     panel = Panel.from_frame(df)
+    _check_range(panel)
     specs = list(model) if isinstance(model, list | tuple) else [model]
     chosen = [get_forecaster(s, search, max_evaluations) for s in specs]
     fitted = [f for f in chosen if isinstance(f, Fitted)]
@@ -93,10 +232,10 @@ def fit(
         cutoffs = rolling_cutoffs(panel, h, int(cv), step_size, refit=True)
         protocol = {"protocol": "cross-validation", "windows": int(cv), "h": h}
     else:
-        if h != 1:
-            raise ConfigError("the hold-out makes one-step forecasts; use --cv N for h > 1")
         cutoffs = holdout_cutoffs(panel, 0.2 if test is None else test)
         protocol = {"protocol": "hold-out", "test": test, "h": 1}
+        _check_training(panel, cutoffs, forecasters, test)
+    _check_moves(panel, cutoffs, h)
     if device != "cpu":
         import torch
 

@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 
 from weightfit.report.tables import Column, compact, plain, print_table
+from weightfit.report.text import safe
 
 ROWS = 40  # checks listed; --json has them all
 
@@ -41,4 +42,4 @@ def render_audit(result: Any, console: Console, title: str = "Look-ahead audit")
     title = f"{title}: h = {result.h}, the future {', '.join(result.alterations)}"
     print_table(console, columns, title=title, caption=caption)
     colour = {"clean": "green", "leak": "bold red", "unseeded": "yellow"}[result.outcome]
-    console.print(f"[{colour}]{result.message}[/]", highlight=False)
+    console.print(f"[{colour}]{safe(result.message)}[/]", highlight=False)

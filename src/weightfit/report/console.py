@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from weightfit.report.tables import Column, compact, p_value, plain, print_table
+from weightfit.report.text import safe
 from weightfit.search import Step
 from weightfit.tutorial import TutorialResult
 
@@ -156,15 +157,18 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
         sep = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
             src.get("separator", ""), src.get("separator")
         )
-        bits = [f"format: {src['format']}"]
+        bits = [f"format: {safe(src['format'])}"]
         if sep:
             bits.append(f"{sep}-separated, decimal {src['decimal']!r}, {src['encoding']}")
         bits.append(
-            f"dates: {src['date_column']} ({src['date_format']}; {src['date_format_reason']})"
+            f"dates: {safe(src['date_column'])} ({safe(src['date_format'])}; "
+            f"{safe(src['date_format_reason'])})"
         )
-        console.print(f"[bold]{_shown(src['source'])}[/]: " + "; ".join(bits), highlight=False)
+        console.print(
+            f"[bold]{safe(_shown(src['source']))}[/]: " + "; ".join(bits), highlight=False
+        )
         for note in src["notes"]:
-            console.print(f"  note: {note}", highlight=False)
+            console.print(f"  note: {safe(note)}", highlight=False)
         for rank, (uid, s) in enumerate(meta["series"].items()):
             if s["source"] != src["source"]:
                 continue
@@ -173,9 +177,10 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
             if s.get("time_of_day") and not s.get("session"):
                 time.append(f"times of day {s['time_of_day']}")
             if any(time):
-                console.print(f"  {uid}: " + "; ".join(t for t in time if t), highlight=False)
+                line = "; ".join(t for t in time if t)
+                console.print(f"  {safe(uid)}: {safe(line)}", highlight=False)
             for note in s["notes"]:
-                console.print(f"  note: {uid}: {note}", highlight=False)
+                console.print(f"  note: {safe(uid)}: {safe(note)}", highlight=False)
         for warning in src["warnings"]:
             console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
     render_skipped(meta.get("skipped", []), console)
@@ -210,16 +215,16 @@ def render_report(report: Any, console: Console, wide: bool = False) -> None:
         _returns_table(report, uid, console, wide)
         console.print(f"[bold]verdict[/] {uid}: {series['verdict']}", highlight=False)
         for warning in series["warnings"]:
-            console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
+            console.print(f"  [yellow]warning[/]: {safe(warning)}", highlight=False)
     if n_series > 1:
         title = f"all {n_series} series: scale-free aggregates ({what})"
         _overall_table(report, title, console, wide)
     if n_series > 1 or not shown:
         for name, o in report.overall.get("models", {}).items():
-            console.print(f"[bold]overall[/] {name}: {o['verdict']}", highlight=False)
+            console.print(f"[bold]overall[/] {safe(name)}: {safe(o['verdict'])}", highlight=False)
         if "verdict" in report.overall:
             verdict = report.overall["verdict"]
-            console.print(f"[bold]verdict[/] over all series: {verdict}", highlight=False)
+            console.print(f"[bold]verdict[/] over all series: {safe(verdict)}", highlight=False)
 
 
 def verdict_word(verdict: str | None) -> str:
@@ -357,7 +362,7 @@ def render_comparison(run: Any, console: Console) -> None:
     if result.optimum is None:
         console.print("no closed form for this model: the distance column is empty")
     for name, why in result.skipped.items():
-        console.print(f"  skipped {name}: {why}", highlight=False)
+        console.print(f"  skipped {safe(name)}: {safe(why)}", highlight=False)
 
 
 def _render_better(r: TutorialResult, console: Console) -> None:

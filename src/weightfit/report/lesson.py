@@ -10,6 +10,7 @@ from rich.table import Table
 
 from weightfit.report.console import verdict_word
 from weightfit.report.tables import Column, compact, p_value, plain, print_table
+from weightfit.report.text import safe
 
 
 def _num(x: Any) -> str:
@@ -59,9 +60,9 @@ def render_lesson(result: Any, console: Console) -> None:
     ]
     styles = ["bold" if name.startswith("LSTM") else None for name, _ in rows]
     print_table(console, columns, styles=styles)
-    console.print(f"[bold]verdict[/] {result.verdict}", highlight=False)
+    console.print(f"[bold]verdict[/] {safe(result.verdict)}", highlight=False)
     for w in result.warnings:
-        console.print(f"  [yellow]warning[/]: {w}", highlight=False)
+        console.print(f"  [yellow]warning[/]: {safe(w)}", highlight=False)
     console.print(
         f"   (a) is {p['mae_to_yesterday']:.2f} USD from yesterday's price on average and "
         f"{p['mae_to_today']:.2f} from today's: it follows the last price, one day late",

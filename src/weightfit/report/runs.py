@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
-from weightfit.report.tables import Column, compact, p_value, print_table
+from weightfit.report.tables import Column, compact, p_value, plain, print_table
+from weightfit.report.text import safe
 
 _fmt = compact
 
 
 def _cell(x: Any) -> str:
-    return escape(x) if isinstance(x, str) else compact(x)
+    return plain(x) if isinstance(x, str) else compact(x)
 
 
 def render_runs(runs: list[Any], console: Console) -> None:
@@ -27,10 +27,10 @@ def render_runs(runs: list[Any], console: Console) -> None:
         Column("kind", [r.kind for r in runs], 2, "left"),
         Column("data", [r.fingerprint[:8] for r in runs], 2, "left"),
         Column("series", [f"{r.n_series:,}" for r in runs], 1),
-        Column("models", [escape(", ".join(r.fitted or r.models)) for r in runs], 1, "left", True),
+        Column("models", [plain(", ".join(r.fitted or r.models)) for r in runs], 1, "left", True),
         Column(
             "verdict",
-            [escape(_short(r)) if r.complete else "[red]incomplete[/]" for r in runs],
+            [plain(_short(r)) if r.complete else "[red]incomplete[/]" for r in runs],
             justify="left",
             wrap=True,
         ),
@@ -54,7 +54,7 @@ def render_run(run: Any, console: Console) -> None:
     """One run: when, how, on what, its leaderboard and verdict."""
     state = "" if run.complete else " [red](incomplete: killed while recording)[/]"
     console.print(f"[bold]run {run.id}[/]{state}  {run.time}  weightfit {run.version}")
-    console.print(f"command: {escape(run.command)}", highlight=False)
+    console.print(f"command: {safe(run.command)}", highlight=False)
     if run.git_commit:
         console.print(f"git commit: {run.git_commit}", highlight=False)
     console.print(
@@ -65,20 +65,20 @@ def render_run(run: Any, console: Console) -> None:
     read = run.read
     if read.get("files"):
         formats = ", ".join(f"{k} ({v})" for k, v in read.get("formats", {}).items())
-        console.print(f"read: {read['files']} file(s): {escape(formats)}", highlight=False)
+        console.print(f"read: {read['files']} file(s): {safe(formats)}", highlight=False)
     for key in ("notes", "warnings"):
         for line in read.get(key, []):
-            console.print(f"  {key[:-1]}: {escape(line)}", highlight=False)
+            console.print(f"  {key[:-1]}: {safe(line)}", highlight=False)
         more = read.get(f"{key}_total", 0) - len(read.get(key, []))
         if more > 0:
             console.print(f"  ... and {more} more {key}", highlight=False)
     settings = ", ".join(f"{k}={v}" for k, v in run.settings.items())
-    console.print(f"settings: {escape(settings)}", highlight=False)
+    console.print(f"settings: {safe(settings)}", highlight=False)
     if run.leaderboard:
         first = "model" if run.kind == "fit" else next(iter(run.leaderboard[0]))
         cols = [c for c in run.leaderboard[0] if c != first]
         rows = run.leaderboard
-        columns = [Column(first, [escape(str(r[first])) for r in rows], justify="left")]
+        columns = [Column(first, [plain(str(r[first])) for r in rows], justify="left")]
         measures = [c for c in cols if not isinstance(rows[0][c], str)]
         for c in cols:
             cells = [p_value(r[c]) if c == "p_value" else _cell(r[c]) for r in rows]
@@ -87,9 +87,9 @@ def render_run(run: Any, console: Console) -> None:
         styles = ["bold" if r.get(first) in run.fitted else None for r in rows]
         print_table(console, columns, title="leaderboard", styles=styles)
     for name, o in run.overall.get("models", {}).items():
-        console.print(f"[bold]overall[/] {escape(name)}: {escape(o['verdict'])}", highlight=False)
+        console.print(f"[bold]overall[/] {safe(name)}: {safe(o['verdict'])}", highlight=False)
     if "verdict" in run.overall:
-        console.print(f"[bold]verdict[/] {escape(run.overall['verdict'])}", highlight=False)
+        console.print(f"[bold]verdict[/] {safe(run.overall['verdict'])}", highlight=False)
 
 
 def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
@@ -101,7 +101,7 @@ def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
     rows = list(shown.itertuples())
     words = {"b_better": "[green]B better[/]", "a_better": "[red]A better[/]", "same": "same"}
     columns = [
-        Column("series", [escape(str(r.unique_id)) for r in rows], justify="left"),
+        Column("series", [plain(str(r.unique_id)) for r in rows], justify="left"),
         Column("forecasts", [f"{r.forecasts:,}" for r in rows], 2),
         Column("MSE A", [_fmt(r.mse_a) for r in rows], 1),
         Column("MSE B", [_fmt(r.mse_b) for r in rows], 1),
@@ -116,4 +116,4 @@ def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
     if len(shown) < len(series):
         caption = f"the {top} series where B gains most and the {top} where it loses most"
     print_table(console, columns, title=title, caption=caption)
-    console.print(f"[bold]{escape(result.summary())}[/]", highlight=False)
+    console.print(f"[bold]{plain(result.summary())}[/]", highlight=False)

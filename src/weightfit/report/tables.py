@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+
+from weightfit.report.text import safe
 
 GAP = 2  # between columns: one space of padding and the box's (blank) divider
 
@@ -162,6 +163,7 @@ def _stacked(console: Console, columns: Sequence[Column], styles: list[str | Non
             console.print(line)
 
 
-def plain(text: str) -> str:
-    """``text`` escaped for rich markup (names such as ``[x]`` print as they are)."""
-    return escape(text)
+def plain(text: object) -> str:
+    """Data text for a cell: control characters removed and rich markup escaped (names such
+    as ``[x]`` print as they are; see ``report.text.safe``)."""
+    return safe(text)
