@@ -264,7 +264,10 @@ BAD = {
     "runs delete": {"--runs": (["--runs", "/dev/null/x.sqlite"], "/dev/null")},
 }
 # options with no bad value: switches, and filters where any text is a valid query
-NO_BAD_VALUE = {"--json", "--keep-last", "--wide", "--adjust-splits", "--resume", "--record"}
+NO_BAD_VALUE = {
+    "--json", "--keep-last", "--wide", "--adjust-splits", "--resume", "--record", "--skip-bad",
+    "--full",
+}  # fmt: skip
 NO_BAD_VALUE |= {"--force", "--data", "runs list --model", "--help"}
 POSITIONAL = {  # what each command needs besides the option under test
     "fit": lambda f: [f, "--no-record"],

@@ -171,7 +171,7 @@ def test_cli_fit_records_list_show_export_delete(tmp_path):
     listed = json.loads(run_cli(app, ["runs", "list", "--runs", store, "--json"]).stdout)
     assert [r["id"] for r in listed["runs"]] == [2, 1]
     assert listed["runs"][0]["command"].startswith("weightfit fit ")  # in-process: the path
-    assert "--model=affine" in listed["runs"][0]["command"]
+    assert "affine" in listed["runs"][0]["command"]
     assert listed["runs"][0]["fingerprint"] == listed["runs"][1]["fingerprint"]
     assert listed["runs"][0]["read"]["files"] == 1
     table = run_cli(app, ["runs", "list", "--runs", store, "--model", "Affine"])

@@ -40,6 +40,7 @@ out = _Console()
 err = _Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 DEBUG = {"on": False}
+CALLED: dict[str, Any] = {}  # the command running and the values it was given
 INTERRUPTED = {"said": False}  # "interrupted" printed once, wherever the Ctrl-C landed
 MAX_ITERATIONS = 1_000_000  # tutorial --iterations: ~45 s of guessing (one core, measured)
 
@@ -72,6 +73,7 @@ def one_line_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        CALLED.update(name=command.__name__, params=kwargs)
         try:
             return command(*args, **kwargs)
         except WeightfitError as e:
@@ -688,11 +690,9 @@ def _command_line() -> str:
     program (a test, a notebook), the command's path and the values it was given."""
     if Path(sys.argv[0]).name in ("weightfit", "__main__.py"):
         return shlex.join(["weightfit", *sys.argv[1:]])
-    ctx = click.get_current_context()
-    given = [
-        f"--{k.replace('_', '-')}={v}" for k, v in ctx.params.items() if v not in (None, False)
-    ]
-    return " ".join([ctx.command_path, *given])
+    name = CALLED.get("name", "").removesuffix("_command").replace("_", " ")
+    given = {k.replace("_", "-"): v for k, v in CALLED.get("params", {}).items()}
+    return " ".join(["weightfit", name, *(f"--{k}={v}" for k, v in given.items() if v)])
 
 
 def _keep(report: Any, record: bool, runs: str | None, html: Any) -> list[Any]:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from weightfit.report.tables import Column, compact, p_value, plain, print_table
+from weightfit.report.text import plain as one_line
 from weightfit.report.text import safe
 from weightfit.search import Step
 from weightfit.tutorial import TutorialResult
@@ -210,10 +211,10 @@ def render_report(report: Any, console: Console, wide: bool = False) -> None:
     shown = report.series if n_series <= 6 else []  # beyond a few, the summary alone
     for series in shown:
         uid = series["id"]
-        title = f"{uid}: {series['rows']} rows, {series['test_rows']} forecasts ({what})"
+        title = f"{one_line(uid)}: {series['rows']} rows, {series['test_rows']} forecasts ({what})"
         _leaderboard(report, title, uid, console, wide)
         _returns_table(report, uid, console, wide)
-        console.print(f"[bold]verdict[/] {uid}: {series['verdict']}", highlight=False)
+        console.print(f"[bold]verdict[/] {safe(uid)}: {safe(series['verdict'])}", highlight=False)
         for warning in series["warnings"]:
             console.print(f"  [yellow]warning[/]: {safe(warning)}", highlight=False)
     if n_series > 1:
@@ -334,7 +335,9 @@ def _returns_table(report: Any, uid: str, console: Console, wide: bool) -> None:
         "Thompson 2008); hit rate: direction (up / not up) called right; majority: always "
         "calling the more frequent one; PT p: Pesaran-Timmermann (1992), one-sided"
     )
-    title = f"{uid}: tests against naive, and the forecasts as returns (y_hat / y_last - 1)"
+    title = (
+        f"{one_line(uid)}: tests against naive, and the forecasts as returns (y_hat / y_last - 1)"
+    )
     print_table(
         console, columns, title=title, caption=caption, wide=wide, styles=styles,
         more="--full or --json",
