@@ -272,8 +272,23 @@ def fit_command(
         bool, typer.Option(help="Reuse the partitions an interrupted run finished.")
     ] = False,
     files_per_partition: Annotated[
-        int, typer.Option(help="Files per partition, the unit of parallel work.")
-    ] = 64,
+        int | None, typer.Option(help="At most this many files per partition.")
+    ] = None,
+    memory: Annotated[
+        str | None,
+        typer.Option(
+            help="Memory budget partitions are sized by, e.g. 2GB (default: a quarter of the "
+            "available memory). A big long Parquet file is read in row ranges, whole series each."
+        ),
+    ] = None,
+    json_series: Annotated[
+        bool,
+        typer.Option(
+            "--json-series",
+            help="With --json: every series' entry, however many (default: "
+            "up to 1000, else a summary).",
+        ),
+    ] = False,
     device: Annotated[
         str, typer.Option(help="Where the batched closed-form fits run: cpu or cuda.")
     ] = "cpu",
@@ -313,6 +328,7 @@ def fit_command(
                 read=read,
                 settings=settings,
                 files_per_partition=files_per_partition,
+                memory=memory,
                 resume=resume,
                 dask=dask,
                 callback=tick,
@@ -328,7 +344,7 @@ def fit_command(
     if plot:
         written += plot_report(report, plot)
     if as_json:
-        print(json.dumps(report.to_dict(), default=str))
+        print(json.dumps(report.to_dict(series=json_series or None), default=str))
         return
     render_report(report, out)
     for path in written:

@@ -85,8 +85,8 @@ def memory_budget(memory: int | str | None = None) -> int:
             raise ConfigError(f"Invalid memory: {memory!r} (expected bytes or e.g. 2GB, 500MB)")
         scale = 1024 ** "_KMGT".index(found.group(2).upper() or "_")
         value = int(float(found.group(1)) * scale)
-    if value < 1 << 20:
-        raise ConfigError(f"Invalid memory: {memory!r} (at least 1MB)")
+    if value < 1:
+        raise ConfigError(f"Invalid memory: {memory!r} (must be positive)")
     return value
 
 
