@@ -117,7 +117,7 @@ def partitions(
     groups: list[list[Any]] = []
     rows = 0
     for unit, n in units:
-        full = files_per_partition is not None and len(groups[-1]) >= files_per_partition
+        full = bool(groups) and len(groups[-1]) >= (files_per_partition or len(units))
         if not groups or rows + n > max_rows or full:
             groups.append([])
             rows = 0
@@ -178,14 +178,14 @@ def fit_files(
     ``folder`` until the run completes, so Ctrl-C raises ``Interrupted`` and loses nothing.
     """
     read, settings = dict(read or {}), dict(settings or {})
-    groups = partitions(source, files_per_partition, memory=memory, read=read)
-    alone = len(groups) == 1 and len(groups[0]) == 1 and dask is None and client is None
-    if alone and not resume:
-        report = fit_partition(groups[0], read, settings)
-        if callback is not None:
-            rows = int(report.describe["rows"].sum())
-            callback(Progress(1, 1, len(report.describe["rows"]), rows, 0.0))
-        return report
+    if dask is None and client is None:
+        groups = partitions(source, files_per_partition, memory=memory, read=read)
+        if len(groups) == 1 and len(groups[0]) == 1 and not resume:  # one file: fit it
+            report = fit_partition(groups[0], read, settings)
+            if callback is not None:
+                rows = int(report.describe["rows"].sum())
+                callback(Progress(1, 1, len(report.describe["rows"]), rows, 0.0))
+            return report
     checkpoints = Checkpoints(folder)
     if not resume:
         checkpoints.clear()
@@ -193,11 +193,24 @@ def fit_files(
         from weightfit.engine.cluster import connect
 
         with connect(dask) as connected:
+            groups = _shared(source, files_per_partition, memory, read, connected)
             report = run(groups, read, settings, connected, checkpoints, callback)
     else:
+        if client is not None:
+            groups = _shared(source, files_per_partition, memory, read, client)
         report = run(groups, read, settings, client, checkpoints, callback)
     checkpoints.clear()
     return report
+
+
+def _shared(
+    source: Any, files_per_partition: int | None, memory: Any, read: dict[str, Any], client: Any
+) -> list[list[Any]]:
+    """Partitions for a cluster: the budget is shared by the partitions that run at once (one
+    per worker thread; for a remote cluster, pass each machine's share as ``memory``)."""
+    threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    share = max(memory_budget(memory) // max(threads, 1), 1)
+    return partitions(source, files_per_partition, memory=share, read=read)
 
 
 def run(
