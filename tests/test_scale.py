@@ -15,11 +15,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import torch
 
 import weightfit as wf
 from weightfit.data import arrow, read_prices
 from weightfit.engine import partitions as parts
 from weightfit.errors import ConfigError
+from weightfit.models.windows import Windows
 
 from .test_read_formats import CASES, write
 
@@ -196,3 +198,21 @@ def test_json_is_bounded_for_many_series_unless_asked():
     counts = small["series_summary"]["status_counts"]["Scale"]
     assert sum(counts.values()) == 1200
     assert len(report.to_dict(series=True)["series"]) == 1200
+
+
+@pytest.mark.parametrize("model", [wf.Scale(), wf.Affine(), wf.AutoRegressive(4)], ids=str)
+def test_the_objective_on_a_panel_never_builds_the_windows(model):
+    frame = long_frame(40, 300, seed=3)
+    values, offsets = frame["y"].to_numpy(), np.arange(41) * 300
+    lazy = Windows.from_values(values, offsets, model.window)
+    objective = wf.Objective(model, lazy)
+    fit = wf.minimize(objective, model.initial_weights(40), "lstsq", history=False)
+    assert lazy.panel is not None and lazy._parts is None  # no (N, window) windows were made
+    built = Windows.from_values(values, offsets, model.window)
+    built = Windows(built.x, built.y, built.series, built.n_series, built.origin)  # eager
+    # oracle: the per-row statistics (outer products) and the loss predicted row by row
+    eager = wf.Objective(model, built)
+    torch.testing.assert_close(objective.optimum, eager.optimum, rtol=1e-7, atol=1e-9)
+    torch.testing.assert_close(fit.weights, eager.optimum, rtol=1e-7, atol=1e-9)
+    w = eager.optimum + 0.001
+    torch.testing.assert_close(objective(w), eager.direct(w), rtol=1e-9, atol=0)

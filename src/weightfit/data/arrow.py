@@ -20,7 +20,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -139,19 +138,6 @@ def plan(path: Path, column: str | None, max_rows: int) -> list[Rows] | None:
     return units
 
 
-def id_column(path: Path, flags: dict[str, Any]) -> str | None:
-    """The ticker column ``read_prices`` would pick in a Parquet file (``None``: one series per
-    file, or a wide file), decided from the first rows as ``read_prices`` decides."""
-    from weightfit.data.read import roles  # the one place roles are decided; read imports us
-
-    head = next(pq.ParquetFile(path).iter_batches(batch_size=200)).to_pandas()
-    if not isinstance(head.index, pd.RangeIndex):
-        head = head.reset_index()
-    wanted = {k: flags.get(k) for k in ("price", "date", "id")}
-    found = roles([str(c) for c in head.columns], head, **wanted, where=str(path), tickers=None)
-    return found.id
-
-
 def read_csv(
     raw: bytes,
     *,
@@ -161,16 +147,16 @@ def read_csv(
     date: str,
     prices: Sequence[str],
     ids: str | None,
+    na: Sequence[str] = (),
 ) -> tuple[pd.DataFrame | None, list[str]]:
     """The whole text file by ``pyarrow.csv``, or ``None`` where the careful path must read it;
     with the first and last 300 date cells as text (what ``read_prices`` picks a format from).
 
     ``skip`` lines come before the first data line; ``header`` names every field. The date
     column comes back parsed (ISO only), prices as float64 (missing tokens as NaN), the id as
-    text. Any line Arrow cannot read the way pandas would gives ``None``.
+    text; ``na`` are the missing-price tokens. Any line Arrow cannot read the way pandas would
+    gives ``None``.
     """
-    from weightfit.data.read import NA_TOKENS
-
     types: dict[str, pa.DataType] = {date: pa.string(), **{p: pa.float64() for p in prices}}
     if ids is not None:
         types[ids] = pa.string()
@@ -181,7 +167,7 @@ def read_csv(
             parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,
-                null_values=NA_TOKENS,
+                null_values=list(na),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from weightfit.errors import DataError
 
 
-class ReadRecord(dict):  # type: ignore[type-arg]
+class ReadRecord(dict[str, Any]):
     """What ``read_prices`` found (``{"sources": [...], "series": {id: {...}}}``), as it rides in
     ``DataFrame.attrs["weightfit"]``.
 

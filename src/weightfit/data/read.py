@@ -448,10 +448,9 @@ def _read_text(
         decimal = parse.detect_decimal([v for c in r.prices for v in sample[c].tolist()])
     keep = [r.date] + ([r.time] if r.time else []) + ([r.id] if r.id else []) + r.prices
     strings = {c: str for c in keep if c not in r.prices}
-    fast, date_head = (
-        None,
-        [],
-    )  # --- fast reader (data/arrow.py) where the layout allows; else the careful path
+    # --- the fast reader (data/arrow.py) where the layout allows; else the careful path
+    fast: pd.DataFrame | None = None
+    date_head: list[str] = []
     if (
         decimal == "."
         and date_format is None
@@ -468,6 +467,7 @@ def _read_text(
             date=r.date,
             prices=r.prices,
             ids=r.id,
+            na=NA_TOKENS,
         )
     try:
         if fast is not None:

@@ -19,8 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import pyarrow.parquet as pq
+
 from weightfit.data import arrow, expand_paths, read_prices
-from weightfit.data.read import PARQUET
+from weightfit.data.read import PARQUET, roles
 from weightfit.engine.checkpoints import Checkpoints, partition_key
 from weightfit.errors import ConfigError
 from weightfit.evaluate.fit import fit
@@ -134,7 +137,7 @@ def _units(path: Path, max_rows: int, read: dict[str, Any]) -> list[tuple[Any, i
     total = arrow.parquet_rows(path)
     if total <= max_rows:
         return [(str(path), total)]
-    cut = arrow.plan(path, arrow.id_column(path, read), max_rows)
+    cut = arrow.plan(path, _id_column(path, read), max_rows)
     if cut is None:  # rows not grouped by series: the file is one unit
         return [(str(path), total)]
     return [(unit, unit.rows) for unit in cut]
@@ -211,6 +214,24 @@ def _shared(
     threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
     share = max(memory_budget(memory) // max(threads, 1), 1)
     return partitions(source, files_per_partition, memory=share, read=read)
+
+
+def _id_column(path: Path, flags: dict[str, Any]) -> str | None:
+    """The ticker column ``read_prices`` would pick in a Parquet file (``None``: one series per
+    file, or a wide file), decided from the first rows as ``read_prices`` decides."""
+    head = next(pq.ParquetFile(path).iter_batches(batch_size=200)).to_pandas()
+    if not isinstance(head.index, pd.RangeIndex):
+        head = head.reset_index()
+    found = roles(
+        [str(c) for c in head.columns],
+        head,
+        price=flags.get("price"),
+        date=flags.get("date"),
+        id=flags.get("id"),
+        where=str(path),
+        tickers=None,
+    )
+    return found.id
 
 
 def run(
