@@ -82,13 +82,14 @@ def panel_statistics(model: LinearModel, block: np.ndarray) -> Statistics:
     xx, xy, dd = np.empty((s, p + 1, p + 1)), np.empty((s, p + 1)), np.empty(s)
     step = _rows(block)
     d = np.empty((step, m))  # reused: no page faults per chunk
+    a, b = model.linear_map()
+    constant = bool(a[p].any() or b[p] != 0)  # does the prediction use X's constant column?
     for i in range(0, s, step):
         v = block[i : i + step]
-        xx[i : i + step], xy[i : i + step] = _lag_moments(v, p, p + m, rows=len(v))
+        xx[i : i + step], xy[i : i + step] = _lag_moments(v, p, p + m, len(v), constant)
         e = d[: len(v)]
         np.subtract(v[:, p:], v[:, p - 1 : p - 1 + m], out=e)  # the naive errors, in cache
         dd[i : i + step] = np.vecdot(e, e)
-    a, b = model.linear_map()
     r, q = torch.from_numpy(xx), torch.from_numpy(xy)
     gram = a.T @ r @ a  # (S, k, k)
     optimum = solve(gram, (q - r @ b) @ a)
@@ -230,7 +231,9 @@ def _rows(block: np.ndarray) -> int:
     return max(1, CACHE_BYTES // max(block.shape[1] * 8, 1))
 
 
-def _lag_moments(block: np.ndarray, w: int, stop: int, rows: int | None = None) -> tuple:
+def _lag_moments(
+    block: np.ndarray, w: int, stop: int, rows: int | None = None, constant: bool = True
+) -> tuple:
     """For a (series, time) block: ``X'X`` and ``X'y`` per series, where the rows of X are
     ``[x[t-w+1], ..., x[t], 1]`` and y is ``x[t+1]``, over the targets ``w <= t + 1 < stop``.
     Each entry is one ``np.vecdot`` of two shifted views: no copy of the windows is made."""
@@ -246,10 +249,11 @@ def _lag_moments(block: np.ndarray, w: int, stop: int, rows: int | None = None) 
         for i in range(w):
             for j in range(i, w):
                 xx[a : a + rows, i, j] = xx[a : a + rows, j, i] = np.vecdot(lag[i], lag[j])
-            xx[a : a + rows, i, w] = xx[a : a + rows, w, i] = lag[i].sum(1)
+            # the constant column's sums; zero where the model has no use for it
+            xx[a : a + rows, i, w] = xx[a : a + rows, w, i] = lag[i].sum(1) if constant else 0.0
             xy[a : a + rows, i] = np.vecdot(lag[i], target)
         xx[a : a + rows, w, w] = m
-        xy[a : a + rows, w] = target.sum(1)
+        xy[a : a + rows, w] = target.sum(1) if constant else 0.0
     return xx, xy
 
 
