@@ -1,7 +1,8 @@
 """d) ``weightfit fit FILES --model scale --cv 7 --json --no-record`` end to end, as a user runs
 it: a fresh process (``python -m weightfit``), its wall time and the peak resident memory of it
 and its children (psutil, polled), on one long Parquet file and on a folder of ``FILES``
-Parquet files (the same series), locally and with ``--dask local:2``. The five baselines and Scale, every series.
+Parquet files (the same series), locally and with ``--dask local:2``. The five baselines and
+Scale, every series. ``--quick``: the one file only (each run starts Python, torch and pandas).
 
 The reference is the same command on the one file with ``--memory`` large enough that it runs
 as a single partition: the ratio says what partitioning costs (or saves). Run sizes with
@@ -102,7 +103,7 @@ def run(quick: bool = False, n_series: int | None = None) -> list[dict]:
         runs = {"one Parquet file": cli(one)}
         alone = runs["one Parquet file"]
         if not quick:
-            alone = cli(one, "--memory", "64GB")  # one partition: the reference  # each run starts Python, torch and pandas: seconds before any work
+            alone = cli(one, "--memory", "64GB")  # one partition: the reference
             runs[f"{FILES} Parquet files"] = cli(many)
             runs["one Parquet file, --dask local:2"] = cli(one, "--dask", "local:2")
         for name, got in runs.items():
