@@ -1,4 +1,5 @@
-"""Timing helpers: best of several runs, and a ratio against a reference from the same run."""
+"""Timing helpers, one rule for both sides of every figure: ``WARMUP`` untimed calls, then the
+best of ``repeat`` timed calls; the thread counts each side could use are recorded."""
 
 from __future__ import annotations
 
@@ -6,15 +7,34 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+WARMUP = 1
 
-def best_of(fn: Callable[[], Any], repeat: int = 5) -> float:
-    """The fastest of ``repeat`` runs, in seconds (the least disturbed by the machine)."""
+
+def timed(fn: Callable[[], Any], repeat: int = 3, warmup: int = WARMUP) -> float:
+    """Seconds: ``warmup`` untimed calls (imports, compilation, caches), then the fastest of
+    ``repeat`` calls (the least disturbed by the machine). Use the same for both sides."""
+    for _ in range(warmup):
+        fn()
     times = []
     for _ in range(repeat):
         began = time.perf_counter()
         fn()
         times.append(time.perf_counter() - began)
     return min(times)
+
+
+best_of = timed  # the older name
+
+
+def threads() -> dict[str, int]:
+    """The threads numpy's BLAS, OpenMP and torch may use in this process (threadpoolctl)."""
+    import torch
+    from threadpoolctl import threadpool_info
+
+    out = {"torch": torch.get_num_threads()}
+    for pool in threadpool_info():
+        out[pool["user_api"]] = max(out.get(pool["user_api"], 0), int(pool["num_threads"]))
+    return out
 
 
 def figure(name: str, ours: float, reference: float, reference_name: str, **extra: Any) -> dict:

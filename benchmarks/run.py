@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import platform
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ MODULES = [
     "scale_fit",
     "panel_cv",
     "autoregressive",
-    "scaling",
+    "cli_files",
 ]
 
 
@@ -45,8 +46,15 @@ def main() -> None:
             )
             for key, value in row.items():
                 if key not in ("benchmark", "seconds", "reference", "reference_seconds", "speedup"):
-                    print(f"    {key.replace('_', ' ')}: {value:,.4g}", flush=True)
-    machine = f"{platform.machine()}, {platform.python_version()}, quick={args.quick}"
+                    print(f"    {key.replace('_', ' ')}: {_text(value)}", flush=True)
+    from benchmarks._timing import WARMUP, threads
+
+    pools = ", ".join(f"{k} {v}" for k, v in threads().items())
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"quick={args.quick}; threads: {pools}; every side: {WARMUP} warm-up call, then the "
+        "best of the same number of timed calls"
+    )
     lines = [
         "# Benchmark results",
         "",
@@ -57,7 +65,9 @@ def main() -> None:
     ]
     base = {"benchmark", "seconds", "reference", "reference_seconds", "speedup"}
     for r in rows:
-        extra = ", ".join(f"{k.replace('_', ' ')} {v:,.4g}" for k, v in r.items() if k not in base)
+        extra = ", ".join(
+            f"{k.replace('_', ' ')} {_text(v)}" for k, v in r.items() if k not in base
+        )
         lines.append(
             f"| {r['benchmark']} | {r['seconds']:.4g} | {r['reference']} | "
             f"{r['reference_seconds']:.4g} | {r['speedup']:.2f}x | {extra} |"
@@ -67,6 +77,10 @@ def main() -> None:
     (HERE / f"results{suffix}.json").write_text(
         json.dumps({"machine": machine, "results": rows}, indent=2)
     )
+
+
+def _text(value: object) -> str:
+    return f"{value:,.4g}" if isinstance(value, int | float) else str(value)
 
 
 if __name__ == "__main__":

@@ -346,8 +346,23 @@ def fit_command(
         bool, typer.Option(help="Reuse the partitions an interrupted run finished.")
     ] = False,
     files_per_partition: Annotated[
-        int, typer.Option(help="Files per partition, the unit of parallel work.")
-    ] = 64,
+        int | None, typer.Option(help="At most this many files per partition.")
+    ] = None,
+    memory: Annotated[
+        str | None,
+        typer.Option(
+            help="Memory budget partitions are sized by, e.g. 2GB (default: a quarter of the "
+            "available memory). A big long Parquet file is read in row ranges, whole series each."
+        ),
+    ] = None,
+    json_series: Annotated[
+        bool,
+        typer.Option(
+            "--json-series",
+            help="With --json: every series' entry, however many (default: "
+            "up to 1000, else a summary).",
+        ),
+    ] = False,
     device: Annotated[
         str, typer.Option(help="Where the batched closed-form fits run: cpu or cuda.")
     ] = "cpu",
@@ -380,7 +395,7 @@ def fit_command(
         "max_evaluations": max_evaluations,
         "device": device,
     }
-    _check_fit(files, read, settings, metrics, files_per_partition, dask)
+    _check_fit(files, read, settings, metrics, files_per_partition, dask, memory)
     if record:
         _store(runs)  # a run store that cannot be opened fails now, not after the fit
     with OutputSet() as outputs:  # every output path checked before any work
@@ -388,7 +403,7 @@ def fit_command(
         forecasts_out = outputs.add(forecasts, suffixes=FRAME_SUFFIXES) if forecasts else None
         plot_out = outputs.add(plot, folder=True) if plot else None
         html_out = outputs.add(html, suffixes=(".html", ".htm")) if html else None
-        report = _fit_files(files, read, settings, files_per_partition, resume, dask)
+        report = _fit_files(files, read, settings, files_per_partition, memory, resume, dask)
         staged_html = outputs.stage(html_out) if html_out else None
         _keep(report, record, runs, staged_html)
         if frame_out:
@@ -399,7 +414,8 @@ def fit_command(
             plot_report(report, outputs.stage(plot_out))
         written = outputs.commit()  # all renamed into place together, at the end
     if as_json:
-        print(json.dumps({**report.to_dict(), "skipped": report.read["skipped"]}, default=str))
+        shown = report.to_dict(series=json_series or None)
+        print(json.dumps({**shown, "skipped": report.read["skipped"]}, default=str))
         return
     render_report(report, out, wide=full)
     render_skipped(report.read["skipped"], out)
@@ -412,8 +428,9 @@ def _check_fit(
     read: dict[str, Any],
     settings: dict[str, Any],
     metrics: str,
-    files_per_partition: int,
+    files_per_partition: int | None,
     dask: str | None,
+    memory: str | None = None,
 ) -> None:
     """Every flag of `fit` checked before any file is read: the value and the fix."""
     from weightfit.data.read import check_reading
@@ -430,7 +447,9 @@ def _check_fit(
     read.update(
         check_reading(**{k: read[k] for k in ("sep", "skiprows", "date_format")}, where=where)
     )
-    if isinstance(files_per_partition, bool) or files_per_partition < 1:
+    if files_per_partition is not None and (
+        isinstance(files_per_partition, bool) or files_per_partition < 1
+    ):
         raise ConfigError(
             f"Invalid --files-per-partition {files_per_partition}: an integer >= 1 (e.g. 64)"
         )
@@ -438,6 +457,10 @@ def _check_fit(
         from weightfit.engine.cluster import check_address
 
         check_address(dask)
+    if memory is not None:
+        from weightfit.engine.partitions import memory_budget
+
+        memory_budget(memory)  # "2GB", "500MB": anything else is refused now, with the fix
     for spec in settings["model"]:  # an unknown model or search fails here, not after reading
         get_forecaster(spec, settings["search"], settings["max_evaluations"])
 
@@ -446,7 +469,8 @@ def _fit_files(
     files: list[str],
     read: dict[str, Any],
     settings: dict[str, Any],
-    files_per_partition: int,
+    files_per_partition: int | None,
+    memory: str | None,
     resume: bool,
     dask: str | None,
 ) -> Any:
@@ -467,6 +491,7 @@ def _fit_files(
                 read=read,
                 settings=settings,
                 files_per_partition=files_per_partition,
+                memory=memory,
                 resume=resume,
                 dask=dask,
                 callback=tick,

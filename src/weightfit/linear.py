@@ -40,6 +40,9 @@ def solve(gram: Tensor, moment: Tensor) -> Tensor:  # (..., k, k), (..., k) -> (
     >>> solve(torch.tensor([[[4.0]], [[0.0]]]), torch.tensor([[2.0], [0.0]])).tolist()
     [[0.5], [0.0]]
     """
+    if gram.shape[-1] == 1:  # one weight: a division (a batched 1 x 1 solve costs far more)
+        g, c = gram[..., 0], moment
+        return torch.where(g != 0, c / torch.where(g != 0, g, 1.0), 0.0)  # pinv(0) = 0
     solution, info = torch.linalg.solve_ex(gram, moment[..., None])
     weights = solution[..., 0]
     bad = info != 0
@@ -74,6 +77,43 @@ def statistics(model: LinearModel, data: Windows) -> Statistics:
     fitted = (features * optimum[data.series]).sum(-1)
     residual = torch.zeros(s, dtype=d.dtype).index_add_(0, data.series, (d - fitted) ** 2)
     count = torch.bincount(data.series, minlength=s).to(d.dtype)
+    return Statistics(gram, optimum, residual, count)
+
+
+def panel_statistics(model: LinearModel, block: np.ndarray) -> Statistics:
+    """``statistics`` for every pair of a panel (S, T) of equal-length series, without the
+    windows: ``X'X``, ``X'y`` from ``_lag_moments`` (one ``vecdot`` per pair of lags, on views)
+    and ``d'd`` of the naive errors ``d = y - x_last``, a few series at a time while they are in
+    cache: the block is read from memory once.
+
+    The residual at the optimum is taken around the naive forecast: with ``c = A w* + b`` the
+    prediction's coefficients on ``X = [window, 1]`` and ``delta = c - c_naive``,
+    ``r = d'd - 2 delta'X'd + delta'X'X delta``. Every term is of the size of the price moves,
+    not of the prices, so nothing cancels catastrophically (``y'y - c'X'y`` would).
+    """
+    p = model.window
+    s, m = block.shape[0], block.shape[1] - p  # series, pairs per series
+    block = np.ascontiguousarray(block, dtype=np.float64)
+    xx, xy, dd = np.empty((s, p + 1, p + 1)), np.empty((s, p + 1)), np.empty(s)
+    step = _rows(block)
+    d = np.empty((step, m))  # reused: no page faults per chunk
+    a, b = model.linear_map()
+    constant = bool(a[p].any() or b[p] != 0)  # does the prediction use X's constant column?
+    for i in range(0, s, step):
+        v = block[i : i + step]
+        xx[i : i + step], xy[i : i + step] = _lag_moments(v, p, p + m, len(v), constant)
+        e = d[: len(v)]
+        np.subtract(v[:, p:], v[:, p - 1 : p - 1 + m], out=e)  # the naive errors, in cache
+        dd[i : i + step] = np.vecdot(e, e)
+    r, q = torch.from_numpy(xx), torch.from_numpy(xy)
+    gram = a.T @ r @ a  # (S, k, k)
+    optimum = solve(gram, (q - r @ b) @ a)
+    delta = optimum @ a.T + b  # (S, p + 1) the prediction's coefficients on X ...
+    delta[:, p - 1] -= 1.0  # ... less the naive forecast's
+    xd = q - r[:, :, p - 1]  # (S, p + 1) X'd
+    quad = (delta[:, None, :] @ r @ delta[:, :, None])[:, 0, 0]
+    residual = (torch.from_numpy(dd) - 2 * (delta * xd).sum(1) + quad).clamp(min=0.0)
+    count = torch.full((s,), float(m), dtype=DTYPE)
     return Statistics(gram, optimum, residual, count)
 
 
@@ -220,7 +260,16 @@ def scale_fit(values: np.ndarray, offsets: np.ndarray, rows: int = 64) -> np.nda
     return out
 
 
-def _lag_moments(block: np.ndarray, w: int, stop: int, rows: int = 256) -> tuple:
+CACHE_BYTES = 1 << 20  # rows of a block reduced together: about 1 MB, so they stay in cache
+
+
+def _rows(block: np.ndarray) -> int:
+    return max(1, CACHE_BYTES // max(block.shape[1] * 8, 1))
+
+
+def _lag_moments(
+    block: np.ndarray, w: int, stop: int, rows: int | None = None, constant: bool = True
+) -> tuple:
     """For a (series, time) block: ``X'X`` and ``X'y`` per series, where the rows of X are
     ``[x[t-w+1], ..., x[t], 1]`` and y is ``x[t+1]``, over the targets ``w <= t + 1 < stop``.
     Each entry is one ``np.vecdot`` of two shifted views: no copy of the windows is made."""
@@ -228,6 +277,7 @@ def _lag_moments(block: np.ndarray, w: int, stop: int, rows: int = 256) -> tuple
     xx = np.empty((n, w + 1, w + 1))
     xy = np.empty((n, w + 1))
     m = stop - w  # pairs per series
+    rows = rows or _rows(block)
     for a in range(0, n, rows):
         x = block[a : a + rows]
         lag = [x[:, i : i + m] for i in range(w)]  # column i of X: x[t - w + 1 + i]
@@ -235,10 +285,11 @@ def _lag_moments(block: np.ndarray, w: int, stop: int, rows: int = 256) -> tuple
         for i in range(w):
             for j in range(i, w):
                 xx[a : a + rows, i, j] = xx[a : a + rows, j, i] = np.vecdot(lag[i], lag[j])
-            xx[a : a + rows, i, w] = xx[a : a + rows, w, i] = lag[i].sum(1)
+            # the constant column's sums; zero where the model has no use for it
+            xx[a : a + rows, i, w] = xx[a : a + rows, w, i] = lag[i].sum(1) if constant else 0.0
             xy[a : a + rows, i] = np.vecdot(lag[i], target)
         xx[a : a + rows, w, w] = m
-        xy[a : a + rows, w] = target.sum(1)
+        xy[a : a + rows, w] = target.sum(1) if constant else 0.0
     return xx, xy
 
 

@@ -22,11 +22,13 @@ O(n k). Centring the form at ``w*`` keeps the loss accurate near the optimum, wh
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import Tensor
 
 from weightfit.errors import DataError
-from weightfit.linear import statistics
+from weightfit.linear import Statistics, panel_statistics, statistics
 from weightfit.losses import MSE, Loss, get_loss, per_series_mean
 from weightfit.models.base import LinearModel, Model
 from weightfit.models.windows import Windows
@@ -65,7 +67,10 @@ class Objective:
         self.n_series, self.n_weights = data.n_series, model.n_weights
         if len(data) == 0:
             raise DataError("No data to fit: every series is shorter than the model's window")
-        counts = torch.bincount(data.series, minlength=data.n_series)
+        if data.panel is not None:  # equal-length series: every series has len / S rows
+            counts = torch.full((data.n_series,), len(data) // max(data.n_series, 1))
+        else:
+            counts = torch.bincount(data.series, minlength=data.n_series)
         if bool((counts == 0).any()):
             s = int((counts == 0).nonzero()[0, 0])
             raise DataError(
@@ -74,11 +79,15 @@ class Objective:
             )
         self.fast = (
             fast
-            and dtype in (None, data.y.dtype)
+            and dtype in (None, torch.float64 if data.panel is not None else data.y.dtype)
             and isinstance(model, LinearModel)
             and isinstance(self.loss, MSE)
         )
-        self.stats = statistics(model, data) if self.fast else None  # type: ignore[arg-type]
+        self.stats: Statistics | None = None
+        if self.fast and data.panel is not None:  # lag moments of the block: no windows built
+            self.stats = panel_statistics(model, data.panel)  # type: ignore[arg-type]
+        elif self.fast:
+            self.stats = statistics(model, data)  # type: ignore[arg-type]
         if self.stats is not None:
             g, w_star, r, n = self.stats
             self._quadratic: tuple[Tensor, Tensor, Tensor] | None = (
@@ -88,12 +97,25 @@ class Objective:
             )
         else:
             self._quadratic = None
-        target = data.y if dtype is None else data.y.to(dtype)
-        self._target = target  # (N,) in the loss's precision
-        # a linear model's design does not depend on the weights: build it once
-        self._design = model.design(data) if isinstance(model, LinearModel) else None
-        self._has_offset = self._design is not None and bool(self._design[1].any())
-        self._row = self._design[0].T if self._design is not None else torch.empty(0)  # (k, N)
+
+    @functools.cached_property
+    def _target(self) -> Tensor:  # (N,) in the loss's precision
+        return self.data.y if self.dtype is None else self.data.y.to(self.dtype)
+
+    # a linear model's design does not depend on the weights: built once, on first use (the
+    # fast path on a panel never needs it, so lazy windows stay unbuilt)
+    @functools.cached_property
+    def _design(self) -> tuple[Tensor, Tensor] | None:
+        model = self.model
+        return model.design(self.data) if isinstance(model, LinearModel) else None
+
+    @functools.cached_property
+    def _has_offset(self) -> bool:
+        return self._design is not None and bool(self._design[1].any())
+
+    @functools.cached_property
+    def _row(self) -> Tensor:  # (k, N)
+        return self._design[0].T if self._design is not None else torch.empty(0)
 
     @property
     def name(self) -> str:

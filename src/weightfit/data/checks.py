@@ -12,6 +12,7 @@ import pandas as pd
 
 from weightfit.data import sessions
 from weightfit.data import splits as splitting
+from weightfit.data.panel import ReadRecord
 from weightfit.errors import DataError
 
 MIN_ROWS = 3
@@ -165,7 +166,7 @@ def finish(
         series[uid] = info
         rec["warnings"] += [f"{uid}: {w}" for w in warnings]
     out = frame[["unique_id", "ds", "y"]].copy()
-    out.attrs["weightfit"] = {"sources": records, "series": series}
+    out.attrs["weightfit"] = ReadRecord(sources=records, series=series)  # shared, never copied
     return out
 
 

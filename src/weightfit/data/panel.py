@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from weightfit.errors import DataError
+
+
+class ReadRecord(dict[str, Any]):
+    """What ``read_prices`` found (``{"sources": [...], "series": {id: {...}}}``), as it rides in
+    ``DataFrame.attrs["weightfit"]``.
+
+    pandas deep-copies ``attrs`` on nearly every operation (each column access, each slice); a
+    read record of a million series made that the largest cost of a fit. This dict is shared,
+    not copied: ``copy.deepcopy`` returns it as is. It is written once, by the reader, and read
+    after; a caller who wants a private copy to edit makes one with ``copy.deepcopy(dict(r))``.
+    """
+
+    def __deepcopy__(self, memo: dict[int, object]) -> ReadRecord:
+        return self
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, object]]]:  # pickles as itself
+        return (ReadRecord, (dict(self),))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weightfit.data import content, excel, parse
+from weightfit.data import arrow, content, excel, parse
 from weightfit.data.checks import SPLIT_HANDLING, finish
 from weightfit.data.columns import (
     ADJUSTED,
@@ -222,10 +222,13 @@ def check_reading(
 def expand_paths(source: Any) -> list[Path]:
     """The files of ``source`` (a path, folder, glob or list of them), folders and globs in
     sorted order; the same file twice is an error."""
+    if isinstance(source, arrow.Rows):  # a row range of a Parquet file (engine partitions)
+        return [source]  # type: ignore[list-item]
     if isinstance(source, list | tuple):
         files = [f for s in source for f in expand_paths(s)]
         # realpath, not resolve(): a symlink loop is the reader's error to name, not a crash
-        if len({os.path.realpath(f) for f in files}) != len(files):
+        seen = {str(f) if isinstance(f, arrow.Rows) else os.path.realpath(f) for f in files}
+        if len(seen) != len(files):
             raise DataError("the same file is given twice; give each file once")
         return files
     text = str(source)
@@ -265,6 +268,10 @@ def _stem(path: Path) -> str:
 
 
 def _read_file(path: Path, many: bool, **flags: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+    if isinstance(path, arrow.Rows):  # --- fast reader (data/arrow.py): a Parquet row range
+        flags = {k: v for k, v in flags.items() if k not in ("sep", "encoding", "skiprows")}
+        flags.pop("sheet")
+        return _from_frame(arrow.read_parquet(path), str(path), _stem(path.path), **flags)
     regular_file(path)  # before anything opens it: a FIFO blocks, /dev/zero never ends
     name = path.name.lower().removesuffix(".gz").removesuffix(".zip")
     text_flags = {k: flags.pop(k) for k in ("sep", "encoding", "skiprows")}
@@ -278,13 +285,7 @@ def _read_file(path: Path, many: bool, **flags: Any) -> tuple[pd.DataFrame, dict
         record["format"] = f"{book} workbook, sheet {sheet_name!r}: {record['format']}"
         return frame, record
     if name.endswith(PARQUET):
-        try:
-            frame = pd.read_parquet(path)
-        except FileNotFoundError:
-            raise DataError(f"{path}: no such file; check the path") from None
-        except Exception as e:  # pyarrow's errors have no common base worth naming
-            raise DataError(f"{path}: cannot read the Parquet file ({e})") from None
-        return _from_frame(frame, str(path), _stem(path), **flags)
+        return _from_frame(arrow.read_parquet(path), str(path), _stem(path), **flags)
     return _read_text(path, **flags, **text_flags)
 
 
@@ -520,11 +521,35 @@ def _read_text(
         decimal = parse.detect_decimal([v for c in r.prices for v in sample[c].tolist()])
     keep = [r.date] + ([r.time] if r.time else []) + ([r.id] if r.id else []) + r.prices
     strings = {c: str for c in keep if c not in r.prices}
+    # --- the fast reader (data/arrow.py) where the layout allows; else the careful path
+    fast: pd.DataFrame | None = None
+    date_head: list[str] = []
+    if (
+        decimal == "."
+        and date_format is None
+        and layout.header is not None
+        and layout.tickers is None
+        and r.time is None
+        and used_encoding in ("utf-8", "utf-8-sig", "ascii")
+    ):
+        fast, date_head = arrow.read_csv(
+            raw,
+            sep=layout.sep,
+            skip=layout.first_data_line,
+            header=header,
+            date=r.date,
+            prices=r.prices,
+            ids=r.id,
+            na=NA_TOKENS,
+        )
     try:
-        with warnings.catch_warnings():
-            # a row with more fields than the header: pandas would drop the extra ones
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            table = _read_csv(raw, used_encoding, layout, header, strings, r.prices, decimal)
+        if fast is not None:
+            table = fast
+        else:
+            with warnings.catch_warnings():
+                # a row with more fields than the header: pandas would drop the extra ones
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                table = _read_csv(raw, used_encoding, layout, header, strings, r.prices, decimal)
     except pd.errors.ParserWarning:
         at = _wider_line(text, layout, width)
         raise DataError(
@@ -555,6 +580,11 @@ def _read_text(
     )
     record["format"] = _format_name(header, layout, r)
     record["warnings"] += alerts
+    if fast is not None:  # the format the careful path would have chosen, from the same cells
+        text = pd.Series(date_head, dtype=object)
+        _, record["date_format"], record["date_format_reason"] = parse.parse_dates(
+            text, None, r.date, lambda i: where, where
+        )
     return frame, record
 
 
@@ -725,7 +755,7 @@ def _assemble(
     for column, uid in zip(r.prices, ids, strict=True):
         y, missing = parse.parse_numbers(table[column], decimal, column, at)
         if r.id is not None:
-            unique_id = table[r.id].astype(str).str.strip()
+            unique_id = _ids(table[r.id])
         else:
             unique_id = pd.Series(uid if uid is not None else default_id, index=table.index)
         part = pd.DataFrame(
@@ -759,6 +789,14 @@ def _assemble(
         "warnings": [],
     }
     return frame, record
+
+
+def _ids(column: pd.Series) -> pd.Series:
+    """Ids as stripped text. A categorical (the fast reader's): each distinct id once."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and not column.isna().any():
+        names = np.asarray(column.cat.categories.astype(str).str.strip(), dtype=object)
+        return pd.Series(names[column.cat.codes.to_numpy()], index=column.index)
+    return column.astype(str).str.strip()
 
 
 def _volume(values: pd.Series, decimal: str, at: parse.Where) -> np.ndarray:

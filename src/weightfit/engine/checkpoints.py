@@ -10,6 +10,7 @@ below before anything is built from it. A checkpoint whose key differs from the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from weightfit.atomic import atomic_write
+from weightfit.data.arrow import Rows
 from weightfit.errors import ConfigError
 from weightfit.evaluate.report import Report
 
@@ -38,23 +40,32 @@ _FIELDS = {  # report.json: key -> type
 }
 
 
-def fingerprint(path: str | Path) -> dict[str, Any]:
-    """A file's name, size, modification time and SHA-256 of its bytes."""
+def fingerprint(path: Any) -> dict[str, Any]:
+    """A file's name, size, modification time and SHA-256 of its bytes; for a row range of a
+    file (``weightfit.data.arrow.Rows``), the file's, with the range."""
+    if isinstance(path, Rows):
+        return {**fingerprint(path.path), "rows": [int(path.start), int(path.stop)]}
     p = Path(path)
     stat = p.stat()
+    return dict(_hashed(str(p), stat.st_size, stat.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hashed(p: str, size: int, mtime_ns: int) -> dict[str, Any]:
+    """Hashed once per run for all the row ranges of one big file."""
     digest = hashlib.sha256()
-    with p.open("rb") as f:
+    with open(p, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return {
-        "path": str(p),
-        "size": stat.st_size,
-        "mtime_ns": stat.st_mtime_ns,
+        "path": p,
+        "size": size,
+        "mtime_ns": mtime_ns,
         "sha256": digest.hexdigest(),
     }
 
 
-def partition_key(files: list[str], read: dict[str, Any], fit: dict[str, Any]) -> str:
+def partition_key(files: list[Any], read: dict[str, Any], fit: dict[str, Any]) -> str:
     """What a partition's result depends on: its files' contents and every setting."""
     text = json.dumps(
         [[fingerprint(f) for f in files], read, {k: str(v) for k, v in sorted(fit.items())}],

@@ -1,6 +1,7 @@
 """Many files, partition by partition: locally, or on a Dask cluster, with the same answer.
 
-A partition is a fixed group of files (in sorted order). Each one is read and fitted by the
+A partition is a group of files (in sorted order), or of row ranges of one big Parquet file,
+sized by a memory budget; a series is never split. Each one is read and fitted by the
 batched engine on its own; the reports are combined in partition order. Because a local run
 and a Dask run compute the very same partitions, their results are equal exactly, not merely
 close. Finished partitions are kept on disk as plain data (``engine.checkpoints``), so an
@@ -10,13 +11,19 @@ reused.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from weightfit.data import expand_paths, read_prices
+import pandas as pd
+import pyarrow.parquet as pq
+
+from weightfit.data import arrow, expand_paths, read_prices
+from weightfit.data.read import PARQUET, roles
 from weightfit.engine.checkpoints import Checkpoints, partition_key
 from weightfit.errors import ConfigError
 from weightfit.evaluate.fit import fit
@@ -24,7 +31,15 @@ from weightfit.evaluate.report import Report, combine
 
 RESUME_FOLDER = ".weightfit-resume"
 
-__all__ = ["Checkpoints", "Interrupted", "Progress", "fit_files", "partition_key", "partitions"]
+__all__ = [
+    "Checkpoints",
+    "Interrupted",
+    "Progress",
+    "fit_files",
+    "memory_budget",
+    "partition_key",
+    "partitions",
+]
 
 
 @dataclass(frozen=True)
@@ -52,21 +67,85 @@ class Interrupted(Exception):
         super().__init__(f"interrupted after {done} of {total} partitions, kept in {folder}")
 
 
-def partitions(source: Any, files_per_partition: int = 64) -> list[list[str]]:
-    """The files of ``source`` (folder, glob, list), in sorted order, in fixed-size groups."""
-    if isinstance(files_per_partition, bool) or files_per_partition < 1:
+ROW_BYTES = 400  # peak memory per price row of read + fit --cv 7 (measured: 320-380 B)
+TEXT_ROW_BYTES = 40  # a CSV line of a long file, on disk: to guess its rows from its size
+
+
+def memory_budget(memory: int | str | None = None) -> int:
+    """Bytes a partitioned run may hold at once: ``memory`` (an int, or text such as "2GB",
+    "500MB") or, by default, a quarter of the memory available now."""
+    if memory is None:
+        try:
+            free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):  # not Linux: assume 8 GB
+            free = 8 << 30
+        return max(int(free) // 4, 64 << 20)
+    if isinstance(memory, int) and not isinstance(memory, bool):
+        value = memory
+    else:
+        found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", str(memory), re.I)
+        if found is None:
+            raise ConfigError(f"Invalid memory: {memory!r} (expected bytes or e.g. 2GB, 500MB)")
+        scale = 1024 ** "_KMGT".index(found.group(2).upper() or "_")
+        value = int(float(found.group(1)) * scale)
+    if value < 1:
+        raise ConfigError(f"Invalid memory: {memory!r} (must be positive)")
+    return value
+
+
+def partitions(
+    source: Any,
+    files_per_partition: int | None = None,
+    *,
+    memory: int | str | None = None,
+    read: dict[str, Any] | None = None,
+) -> list[list[Any]]:
+    """The units of ``source`` (folder, glob, list) in sorted order, grouped into partitions
+    that fit the ``memory`` budget (see ``memory_budget``; ``ROW_BYTES`` a price row).
+
+    A unit is a file, or a row range (``weightfit.data.arrow.Rows``) of a long Parquet file
+    too big for one partition, cut at series boundaries: a series is never split. A partition
+    holds at most ``files_per_partition`` units when that is given.
+    """
+    if files_per_partition is not None and (
+        isinstance(files_per_partition, bool) or files_per_partition < 1
+    ):
         raise ConfigError(
             f"Invalid files_per_partition: {files_per_partition} (must be an integer >= 1)"
         )
-    files = [str(f) for f in expand_paths(source)]
-    return [files[i : i + files_per_partition] for i in range(0, len(files), files_per_partition)]
+    max_rows = max(memory_budget(memory) // ROW_BYTES, 1)
+    units: list[tuple[Any, int]] = []  # (unit, rows)
+    for f in expand_paths(source):
+        units += _units(f, max_rows, dict(read or {}))
+    groups: list[list[Any]] = []
+    rows = 0
+    for unit, n in units:
+        full = bool(groups) and len(groups[-1]) >= (files_per_partition or len(units))
+        if not groups or rows + n > max_rows or full:
+            groups.append([])
+            rows = 0
+        groups[-1].append(unit)
+        rows += n
+    return groups
 
 
-def fit_partition(files: list[str], read: dict[str, Any], settings: dict[str, Any]) -> Report:
-    """Read one partition's files and fit them: the unit of work, on any machine."""
-    report = fit(read_prices(files, **read), **settings)
-    report.series  # noqa: B018  (built here, on the worker, not on the client)
-    return report
+def _units(path: Path, max_rows: int, read: dict[str, Any]) -> list[tuple[Any, int]]:
+    """One file as units of work with their (estimated) rows."""
+    name = path.name.lower()
+    if not name.endswith(PARQUET) or not path.is_file():
+        return [(str(path), path.stat().st_size // TEXT_ROW_BYTES if path.is_file() else 0)]
+    total = arrow.parquet_rows(path)
+    if total <= max_rows:
+        return [(str(path), total)]
+    cut = arrow.plan(path, _id_column(path, read), max_rows)
+    if cut is None:  # rows not grouped by series: the file is one unit
+        return [(str(path), total)]
+    return [(unit, unit.rows) for unit in cut]
+
+
+def fit_partition(files: list[Any], read: dict[str, Any], settings: dict[str, Any]) -> Report:
+    """Read one partition's files (or row ranges) and fit them: the unit of work, anywhere."""
+    return fit(read_prices(files, **read), **settings)
 
 
 def fit_files(
@@ -74,7 +153,8 @@ def fit_files(
     *,
     read: dict[str, Any] | None = None,
     settings: dict[str, Any] | None = None,
-    files_per_partition: int = 64,
+    files_per_partition: int | None = None,
+    memory: int | str | None = None,
     resume: bool = False,
     folder: str | Path = RESUME_FOLDER,
     dask: str | None = None,
@@ -88,7 +168,10 @@ def fit_files(
         source: a file, folder, glob, or a list of them.
         read: ``read_prices`` options (``price``, ``date``, ``sep``, ...).
         settings: ``weightfit.fit`` options (``model``, ``search``, ``test``, ``cv``, ...).
-        files_per_partition: files read and fitted together, the unit of parallel work.
+        files_per_partition: at most this many files (or row ranges) in one partition.
+        memory: the budget a partition is sized by: bytes or text ("2GB", "500MB"); default a
+            quarter of the memory available. A long Parquet file bigger than that is read in
+            row ranges, whole series each.
         resume: reuse the partitions a previous run with the same inputs finished.
         folder: where finished partitions are kept while the run lasts.
         dask: ``"local"``, ``"local:N"`` or ``"tcp://HOST:PORT"`` to run on a Dask cluster.
@@ -104,14 +187,14 @@ def fit_files(
     read, settings = dict(read or {}), dict(settings or {})
     if skip_bad:
         read["on_bad"] = "skip"
-    groups = partitions(source, files_per_partition)
-    alone = len(groups) == 1 and len(groups[0]) == 1 and dask is None and client is None
-    if alone and not resume:
-        report = fit_partition(groups[0], read, settings)
-        if callback is not None:
-            rows = int(report.describe["rows"].sum())
-            callback(Progress(1, 1, len(report.describe["rows"]), rows, 0.0))
-        return report
+    if dask is None and client is None:
+        groups = partitions(source, files_per_partition, memory=memory, read=read)
+        if len(groups) == 1 and len(groups[0]) == 1 and not resume:  # one file: fit it
+            report = fit_partition(groups[0], read, settings)
+            if callback is not None:
+                rows = int(report.describe["rows"].sum())
+                callback(Progress(1, 1, len(report.describe["rows"]), rows, 0.0))
+            return report
     checkpoints = Checkpoints(folder)
     if not resume:
         checkpoints.clear()
@@ -119,11 +202,42 @@ def fit_files(
         from weightfit.engine.cluster import connect
 
         with connect(dask) as connected:
+            groups = _shared(source, files_per_partition, memory, read, connected)
             report = run(groups, read, settings, connected, checkpoints, callback)
     else:
+        if client is not None:
+            groups = _shared(source, files_per_partition, memory, read, client)
         report = run(groups, read, settings, client, checkpoints, callback)
     checkpoints.clear()
     return report
+
+
+def _shared(
+    source: Any, files_per_partition: int | None, memory: Any, read: dict[str, Any], client: Any
+) -> list[list[Any]]:
+    """Partitions for a cluster: the budget is shared by the partitions that run at once (one
+    per worker thread; for a remote cluster, pass each machine's share as ``memory``)."""
+    threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    share = max(memory_budget(memory) // max(threads, 1), 1)
+    return partitions(source, files_per_partition, memory=share, read=read)
+
+
+def _id_column(path: Path, flags: dict[str, Any]) -> str | None:
+    """The ticker column ``read_prices`` would pick in a Parquet file (``None``: one series per
+    file, or a wide file), decided from the first rows as ``read_prices`` decides."""
+    head = next(pq.ParquetFile(path).iter_batches(batch_size=200)).to_pandas()
+    if not isinstance(head.index, pd.RangeIndex):
+        head = head.reset_index()
+    found = roles(
+        [str(c) for c in head.columns],
+        head,
+        price=flags.get("price"),
+        date=flags.get("date"),
+        id=flags.get("id"),
+        where=str(path),
+        tickers=None,
+    )
+    return found.id
 
 
 def run(

@@ -20,6 +20,8 @@ RETURNS = ("r2_price", "r2_return", "hit_rate", "hit_base", "pt", "p_pt")
 TESTS = ("test", "p_value", "q_value", "dm", "p_dm", "p_value_abs", "cw", "p_cw")
 SCALE_FREE = ("mape", "smape", "mase", "rmsse", "theil_u2", "skill", "direction")
 
+SERIES_IN_JSON = 1000  # beyond this, to_dict() summarises the series instead of listing them
+
 
 @dataclass
 class Report:
@@ -110,8 +112,27 @@ class Report:
         words = v.verdicts_of(sc)
         return ["the baseline" if m == "Naive" else w for m, w in zip(sc.model, words, strict=True)]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"series": self.series, "overall": self.overall, "settings": self.settings}
+    def to_dict(self, series: bool | None = None) -> dict[str, Any]:
+        """The overall verdict and settings, with every series' entry when ``series`` is True
+        (default: when there are at most ``SERIES_IN_JSON``). Otherwise a bounded
+        ``series_summary``: per model, how many series beat naive, are no better, are worse
+        (a million entries make a JSON of gigabytes; the per-series table goes to Parquet)."""
+        n_series = len(self.describe["rows"])
+        if series or (series is None and n_series <= SERIES_IN_JSON):
+            return {"series": self.series, "overall": self.overall, "settings": self.settings}
+        fitted = self.scores[self.scores.model.isin(self.fitted)]
+        counts = fitted.groupby("model", sort=False)["status"].value_counts()
+        summary = {
+            "series": n_series,
+            "status_counts": {
+                name: {str(k): int(v) for k, v in counts[name].items()}
+                for name in self.fitted
+                if name in counts.index.get_level_values(0)
+            },
+            "note": f"per-series entries left out above {SERIES_IN_JSON} series; ask for them "
+            "with series=True (--json-series) or write them with --output",
+        }
+        return {"series_summary": summary, "overall": self.overall, "settings": self.settings}
 
 
 def _series_entries(report: Report) -> list[dict[str, Any]]:

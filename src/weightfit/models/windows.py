@@ -13,7 +13,6 @@ for every origin ``t`` of every series, ``x = values[t - window + 1 : t + 1]`` a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,7 +35,6 @@ def _check_prices(name: str, values: Tensor) -> None:
         )
 
 
-@dataclass(frozen=True)
 class Windows:
     """Pairs of (the last ``window`` prices, the next price), for ``n_series`` series.
 
@@ -49,22 +47,63 @@ class Windows:
         n_series: S.
         origin: (N,) int64, the origin's index within its series (``from_values`` sets it;
             default ``None``).
+
+    Windows of equal-length series built by ``from_values`` are lazy: ``panel`` holds the
+    (S, T) block of prices (a view of the values) and ``x``, ``y``, ``series``, ``origin`` are
+    built only when first read, so an objective that needs only the block's moments (a linear
+    model under MSE) never materialises the N x W windows.
     """
 
-    x: Tensor  # (N, W) past prices, oldest first; x[:, -1] is the price at the origin
-    y: Tensor  # (N,) the price one step after the origin
-    series: Tensor  # (N,) int64, which series each row belongs to, in [0, n_series)
-    n_series: int
-    origin: Tensor | None = None  # (N,) int64 index of the origin within its series
+    def __init__(
+        self, x: Tensor, y: Tensor, series: Tensor, n_series: int, origin: Tensor | None = None
+    ) -> None:
+        self._parts: tuple[Tensor, Tensor, Tensor, Tensor | None] | None = (x, y, series, origin)
+        self.n_series = n_series
+        self.panel: np.ndarray | None = None  # (S, T) prices, when the windows are a full panel
+        self._window, self._rows = int(x.shape[1]) if x.ndim == 2 else 1, int(y.shape[0])
+        self._build: Any = None
+
+    @classmethod
+    def _lazy(cls, block: np.ndarray, window: int, build: Any) -> Windows:
+        out = cls.__new__(cls)
+        n_series, length = block.shape
+        out._parts, out._build, out.panel = None, build, block
+        out.n_series, out._window = n_series, window
+        out._rows = n_series * max(length - window, 0)
+        return out
+
+    def _get(self) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+        if self._parts is None:
+            self._parts = self._build()
+        return self._parts
+
+    @property
+    def x(self) -> Tensor:
+        return self._get()[0]
+
+    @property
+    def y(self) -> Tensor:
+        return self._get()[1]
+
+    @property
+    def series(self) -> Tensor:
+        return self._get()[2]
+
+    @property
+    def origin(self) -> Tensor | None:
+        return self._get()[3]
 
     def __len__(self) -> int:
         """N, the number of (window, next price) rows."""
-        return int(self.y.shape[0])
+        return self._rows
+
+    def __repr__(self) -> str:
+        return f"Windows({len(self)} rows, window {self.window}, {self.n_series} series)"
 
     @property
     def window(self) -> int:
         """W, the past prices each row holds."""
-        return int(self.x.shape[1])
+        return self._window
 
     @classmethod
     def from_pairs(cls, x: Any, y: Any, series: Any = None) -> Windows:
@@ -126,6 +165,21 @@ class Windows:
         last = length.clone()
         if stop is not None:
             last = torch.minimum(last, torch.as_tensor(stop, dtype=torch.int64))
+        full = bool((length == length[0]).all()) if n_series else False
+        whole = start is None and (stop is None or bool((last == length).all()))
+        here = v.device.type == "cpu" and not v.requires_grad and int(off[-1]) <= len(v)
+        if full and whole and here:  # a panel: lazy windows over a (S, T) view of the values
+            block = v.numpy()[int(off[0]) : int(off[-1])].reshape(n_series, int(length[0]))
+            return cls._lazy(block, window, lambda: cls._index(v, off, window, first, last))
+        x, y, series, origin = cls._index(v, off, window, first, last)
+        return cls(x, y, series, n_series, origin)
+
+    @staticmethod
+    def _index(
+        v: Tensor, off: Tensor, window: int, first: Tensor, last: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """x, y, series and origin of every pair, by index arithmetic."""
+        n_series = len(off) - 1
         count = (last - first).clamp(min=0)  # (S,)
         series = torch.repeat_interleave(torch.arange(n_series), count)  # (N,)
         starts = torch.cumsum(count, 0) - count  # (S,) first row of each series
@@ -133,7 +187,7 @@ class Windows:
         at = off[series] + target  # (N,) global index of each target
         lag = torch.arange(-window, 0)  # (W,)
         x = v[at[:, None] + lag]  # (N, W)
-        return cls(x, v[at], series, n_series, target - 1)
+        return x, v[at], series, target - 1
 
 
 def prod(shape: tuple[int, ...]) -> int:
