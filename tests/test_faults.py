@@ -213,6 +213,7 @@ BAD = {
         "--plot": (["--plot", "/dev/null/x"], "/dev/null"),
         "--dask": (["--dask", "local:0"], "--dask 'local:0'"),
         "--files-per-partition": (["--files-per-partition", "0"], "--files-per-partition 0"),
+        "--memory": (["--memory", "lots"], "'lots'"),
         "--device": (["--device", "tpu"], "--device 'tpu'"),
         "--report": (["--report", "r.txt"], "r.txt"),
         "--runs": (["--record", "--runs", "/dev/null/x.sqlite"], "/dev/null"),
@@ -266,7 +267,7 @@ BAD = {
 # options with no bad value: switches, and filters where any text is a valid query
 NO_BAD_VALUE = {
     "--json", "--keep-last", "--wide", "--adjust-splits", "--resume", "--record", "--skip-bad",
-    "--full",
+    "--full", "--json-series",
 }  # fmt: skip
 NO_BAD_VALUE |= {"--force", "--data", "runs list --model", "--help"}
 POSITIONAL = {  # what each command needs besides the option under test
@@ -435,6 +436,7 @@ def test_the_reader_keeps_ctrl_c(tmp_path, monkeypatch):
             raise pd.errors.ParserError("Error tokenizing data. C error: read failed") from None
 
     monkeypatch.setattr(reader.pd, "read_csv", interrupted)
+    monkeypatch.setattr(reader.arrow, "read_csv", lambda *a, **k: (None, []))  # careful path
     path = tmp_path / "p.csv"
     path.write_text(GOOD)
     with pytest.raises(KeyboardInterrupt):

@@ -70,6 +70,12 @@ class Panel:
             raise DataError("the frame is not sorted by ds within each series; sort it")
         return cls(ids, ds, values, np.r_[starts, len(uid)].astype(np.int64))
 
+    def running_sum(self) -> np.ndarray:
+        """(T,) each series' cumulative sum, restarting at every series: one pass, and the
+        same numbers whatever other series the panel holds (partitions equal one run)."""
+        codes = np.repeat(np.arange(self.n_series), np.diff(self.offsets))
+        return pd.Series(self.values).groupby(codes, sort=False).cumsum().to_numpy()
+
     def segment_sum(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
         """``values[start[i]:stop[i]].sum()`` for every i."""
         return segment_sum(self.values, start, stop)

@@ -79,18 +79,22 @@ class Windows:
 
     @property
     def x(self) -> Tensor:
+        """(N, W) past prices, oldest first; built on first read for a lazy panel."""
         return self._get()[0]
 
     @property
     def y(self) -> Tensor:
+        """(N,) the price one step after each origin."""
         return self._get()[1]
 
     @property
     def series(self) -> Tensor:
+        """(N,) int64, which series each row belongs to."""
         return self._get()[2]
 
     @property
     def origin(self) -> Tensor | None:
+        """(N,) int64, each origin's index within its series, or None."""
         return self._get()[3]
 
     def __len__(self) -> int:
