@@ -28,8 +28,9 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# two worker processes: the machine's two cores (pytest-xdist)
 test: lint browser
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 bench: install
 	$(PYTHON) benchmarks/run.py
