@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 import weightfit as wf
 from benchmarks._timing import best_of, figure
+from benchmarks.seed import seed_loop
 
 ITERATIONS = 1000
 SLOW_ITERATIONS = 5
@@ -52,25 +53,6 @@ def seed_loop_per_point(prices: list[float], targets: list[float], iterations: i
     return weight
 
 
-def seed_loop_vectorised(prices: torch.Tensor, targets: torch.Tensor, iterations: int) -> float:
-    """The seed's loop with the series as tensors."""
-
-    def predict(data, weight):
-        return data * weight
-
-    weight, change = 1.0, 0.0001
-    for _ in range(iterations):
-        guess_up = predict(prices, weight + change)
-        guess_down = predict(prices, weight - change)
-        error_up = F.mse_loss(guess_up, targets)
-        error_down = F.mse_loss(guess_down, targets)
-        if error_up < error_down:
-            weight += change
-        else:
-            weight -= change
-    return weight
-
-
 def _ours(data: wf.Windows) -> float:
     objective = wf.Objective(wf.Scale(), data)  # sufficient statistics, built once
     fit = wf.minimize(objective, [[1.0]], wf.Guess(iterations=ITERATIONS), history=False)
@@ -84,9 +66,11 @@ def run(quick: bool = False) -> list[dict]:
         y = series(n)
         x_t, y_t = torch.tensor(y[:-1]), torch.tensor(y[1:])
         data = wf.Windows.from_pairs(y[:-1], y[1:])
-        assert _ours(data) == seed_loop_vectorised(x_t, y_t, ITERATIONS)  # same rule, same end
+        assert _ours(data) == seed_loop(x_t, y_t, 1.0, 0.0001, ITERATIONS)  # same rule, same end
         t_ours = best_of(lambda data=data: _ours(data), repeat)
-        t_vec = best_of(lambda x_t=x_t, y_t=y_t: seed_loop_vectorised(x_t, y_t, ITERATIONS), repeat)
+        t_vec = best_of(
+            lambda x_t=x_t, y_t=y_t: seed_loop(x_t, y_t, 1.0, 0.0001, ITERATIONS), repeat
+        )
         if n == 2000:
             slow = 2 if quick else SLOW_ITERATIONS
             pairs = (y[:-1].tolist(), y[1:].tolist())

@@ -5,32 +5,9 @@ Same problem (420 -> 425, weight 1.01, step 1e-4, 1000 iterations), same run, sa
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-
 import weightfit as wf
 from benchmarks._timing import best_of, figure
-
-
-def seed_loop() -> float:
-    def predict(data, weight):
-        return data * weight
-
-    current_stock_price = 420
-    real_next_price = 425
-    weight = 1.01
-    change = 0.0001
-    target = torch.tensor(real_next_price)
-    for _ in range(1000):
-        guess_up = torch.tensor(predict(current_stock_price, weight + change))
-        guess_down = torch.tensor(predict(current_stock_price, weight - change))
-        error_up = F.mse_loss(guess_up, target)
-        error_down = F.mse_loss(guess_down, target)
-        if error_up < error_down:
-            weight += change
-        else:
-            weight -= change
-    return weight
+from benchmarks.seed import seed_loop
 
 
 def guess() -> float:

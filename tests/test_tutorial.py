@@ -5,30 +5,14 @@ import json
 import pytest
 import torch
 import torch.nn.functional as F
+from benchmarks.seed import seed_loop
 
 import weightfit as wf
 from weightfit.cli import app
 
 from .conftest import run_cli
 
-
-def tutorial_loop(price=420, target=425, weight=1.01, change=0.0001, iterations=1000):
-    """The seed's code, verbatim apart from the function wrapper (the oracle)."""
-
-    def predict(data, weight):
-        return data * weight
-
-    target_t = torch.tensor(target)
-    for _ in range(iterations):
-        guess_up = torch.tensor(predict(price, weight + change))
-        guess_down = torch.tensor(predict(price, weight - change))
-        error_up = F.mse_loss(guess_up, target_t)
-        error_down = F.mse_loss(guess_down, target_t)
-        if error_up < error_down:
-            weight += change
-        else:
-            weight -= change
-    return weight
+tutorial_loop = seed_loop  # the oracle: the seed's own code
 
 
 def test_golden_numbers():
