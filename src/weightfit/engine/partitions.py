@@ -35,6 +35,7 @@ __all__ = [
     "Checkpoints",
     "Interrupted",
     "Progress",
+    "check_fit_files",
     "fit_files",
     "memory_budget",
     "partition_key",
@@ -316,3 +317,44 @@ def _execute(
     finally:
         for future in futures:
             future.cancel()
+
+
+def check_fit_files(
+    source: Any,
+    read: dict[str, Any],
+    settings: dict[str, Any],
+    files_per_partition: int | None = None,
+    *,
+    dask: str | None = None,
+    memory: int | str | None = None,
+) -> None:
+    """Every setting of ``fit_files`` checked before any file is read, each failure a
+    ``ConfigError`` with the value and the fix; ``read`` is normalised in place (``sep``).
+
+    >>> check_fit_files("prices.csv", {}, {"model": ["scale"], "cv": -3})
+    Traceback (most recent call last):
+    ...
+    weightfit.errors.ConfigError: Invalid --cv -3: must be an integer >= 1 (e.g. --cv 5)
+    """
+    from weightfit.data.read import check_reading
+    from weightfit.engine.cluster import check_address
+    from weightfit.evaluate.cv import get_forecaster
+    from weightfit.evaluate.fit import check_settings
+
+    names = ("test", "cv", "h", "max_evaluations", "device", "metrics")
+    check_settings(**{k: settings[k] for k in names if k in settings})
+    where = source if isinstance(source, str) else ", ".join(map(str, source))
+    given = {k: read[k] for k in ("sep", "skiprows", "date_format") if k in read}
+    read.update(check_reading(**given, where=where))
+    if files_per_partition is not None and (
+        isinstance(files_per_partition, bool) or files_per_partition < 1
+    ):
+        raise ConfigError(
+            f"Invalid --files-per-partition {files_per_partition}: an integer >= 1 (e.g. 64)"
+        )
+    if dask is not None:
+        check_address(dask)
+    if memory is not None:
+        memory_budget(memory)  # "2GB", "500MB": anything else is refused now, with the fix
+    for spec in settings.get("model", ["scale"]):  # an unknown model fails before any reading
+        get_forecaster(spec, settings.get("search", "lstsq"), settings.get("max_evaluations"))
