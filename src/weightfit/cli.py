@@ -177,6 +177,12 @@ READING: dict[str, tuple[Any, Any, str, str | None]] = {
         "Back-adjust prices before suspected unadjusted splits, or score them as they are.",
         "--adjust-splits/--keep-splits",
     ),
+    "exclude_splits": (
+        bool,
+        False,
+        "Keep suspected splits as they are, and leave out the forecasts across them (fit).",
+        "--exclude-splits",
+    ),
     "session": (str, "all", "'all' rows, or only the 'regular' session of --exchange.", None),
     "exchange": (str | None, None, "Exchange calendar (ISO MIC) for --session, e.g. XNYS.", None),
     "tz": (str | None, None, "Time zone of naive timestamps, e.g. America/New_York.", None),
@@ -212,7 +218,8 @@ def reading(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         read = {name: kwargs.pop(name) for name in READING}
         read["duplicates"] = "last" if read.pop("keep_last") else "error"
-        read["splits"] = "adjust" if read.pop("adjust_splits") else "keep"
+        adjust, exclude = read.pop("adjust_splits"), read.pop("exclude_splits")
+        read["splits"] = "exclude" if exclude else "adjust" if adjust else "keep"
         read["on_bad"] = "skip" if read.pop("skip_bad") else "raise"
         return command(*args, read=read, **kwargs)
 
@@ -324,6 +331,13 @@ def fit_command(
         int | None, typer.Option(help="Rolling-origin cross-validation with N windows instead.")
     ] = None,
     h: Annotated[int, typer.Option(help="Forecast horizon (with --cv).")] = 1,
+    gaps: Annotated[
+        str,
+        typer.Option(
+            help="Forecasts across a night, weekend or missing bars: 'separate' (scored apart; "
+            "the verdict on the in-session ones), 'exclude' (left out, counted) or 'include'."
+        ),
+    ] = "separate",
     metrics: Annotated[
         str,
         typer.Option(
@@ -391,6 +405,7 @@ def fit_command(
         "test": test,
         "cv": cv,
         "h": h,
+        "gaps": gaps,
         "metrics": [m for m in metrics.split(",") if m.strip()],
         "max_evaluations": max_evaluations,
         "device": device,
@@ -441,7 +456,7 @@ def _check_fit(
         raise ConfigError(
             f"Invalid --metrics {metrics!r}: no measure named; e.g. --metrics mse,mae,skill"
         )
-    names = ("test", "cv", "h", "max_evaluations", "device", "metrics")
+    names = ("test", "cv", "h", "max_evaluations", "device", "metrics", "gaps")
     check_settings(**{k: settings[k] for k in names})
     where = ", ".join(files)
     read.update(
