@@ -395,7 +395,7 @@ def fit_command(
     Exit 0: done; 2: bad input, every unreadable file listed (--skip-bad fits the others);
     130: interrupted (--resume finishes)."""
     from weightfit.atomic import OutputSet
-    from weightfit.report.console import render_report, render_skipped
+    from weightfit.report.console import render_read, render_report
     from weightfit.report.files import FRAME_SUFFIXES, write_frame
     from weightfit.report.plots import plot_report
 
@@ -432,8 +432,8 @@ def fit_command(
         shown = report.to_dict(series=json_series or None)
         print(json.dumps({**shown, "skipped": report.read["skipped"]}, default=str))
         return
+    render_read(report.read, out)
     render_report(report, out, wide=full)
-    render_skipped(report.read["skipped"], out)
     for path in written:
         out.print(f"wrote {safe(path)}", highlight=False)
 

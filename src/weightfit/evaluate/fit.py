@@ -265,7 +265,7 @@ def fit(
     >>> from weightfit.data import sample
     >>> report = fit(sample("msft"), "scale", test=0.2)
     >>> report.series[0]["verdict"]  # doctest: +ELLIPSIS
-    'Drift beats naive (skill 0.001356, Clark-West p = 0.0048); no fitted model does: ...'
+    'Drift beats naive (skill 0.001352, Clark-West p = 0.0049); no fitted model does: ...'
     """
     metric_names = check_settings(
         test=test,

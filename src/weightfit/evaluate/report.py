@@ -62,7 +62,8 @@ class Report:
         """The forecasts set apart from the scored ones (``fit``'s ``gaps``): the mode; every
         forecast made (``forecasts``) and those scored (``scored``); for the ones across a gap
         (``gap``): ``count``, ``share`` of all forecasts, ``naive_error_share`` (their share
-        of naive's squared error over all forecasts) and each model's ``mse`` on them; for the
+        of naive's squared error over all forecasts), each model's ``mse`` on them and on the
+        scored ones (``mse_scored``; pooled over series, so for one series or one scale); for the
         ones across an excluded split (``split``): ``count`` and the splits (series, date,
         ratio). ``gap`` is None with ``gaps="include"`` (not looked for)."""
         apart = self.apart if self.apart is not None else self.forecasts.iloc[:0]
@@ -86,6 +87,9 @@ class Report:
                 "mse": {
                     n: _num(float(((gap["y"] - gap[n]) ** 2).mean())) if len(gap) else None
                     for n in self.models
+                },
+                "mse_scored": {
+                    n: _num(float(((scored["y"] - scored[n]) ** 2).mean())) for n in self.models
                 },
             },
             "split": {
