@@ -37,8 +37,8 @@ def finish(
     """Sort, check and describe each series; the record goes to ``attrs["weightfit"]``.
 
     ``frame``: the long rows with ``unique_id, ds, y, line, source`` and an optional
-    ``volume``. ``splits``: ``"adjust"`` (back-adjust suspected splits), ``"keep"`` or ``"exclude"`` (kept,
-    and ``weightfit.fit`` leaves out the forecasts across them);
+    ``volume``. ``splits``: ``"adjust"`` (back-adjust suspected splits), ``"keep"`` or
+    ``"exclude"`` (kept, and ``weightfit.fit`` leaves out the forecasts across them);
     ``session``: ``"all"`` or ``"regular"`` (the rows inside ``exchange``'s sessions, naive
     timestamps read in ``tz``).
     """
