@@ -207,6 +207,7 @@ BAD = {
         "--test": (["--test", "1900-01-01"], "--test '1900-01-01'"),
         "--cv": (["--cv", "-3"], "--cv -3"),
         "--h": (["--h", "0"], "--h 0"),
+        "--gaps": (["--gaps", "skip"], "--gaps 'skip'"),
         "--metrics": (["--metrics", ",,,"], "--metrics ',,,'"),
         "--output": (["--output", "x.txt"], "x.txt"),
         "--forecasts": (["--forecasts", "/dev/null/x.csv"], "/dev/null"),
@@ -267,7 +268,7 @@ BAD = {
 # options with no bad value: switches, and filters where any text is a valid query
 NO_BAD_VALUE = {
     "--json", "--keep-last", "--wide", "--adjust-splits", "--resume", "--record", "--skip-bad",
-    "--full", "--json-series",
+    "--full", "--json-series", "--exclude-splits",
 }  # fmt: skip
 NO_BAD_VALUE |= {"--force", "--data", "runs list --model", "--help"}
 POSITIONAL = {  # what each command needs besides the option under test

@@ -126,6 +126,13 @@ def fit_command(
         int | None, typer.Option(help="Rolling-origin cross-validation with N windows instead.")
     ] = None,
     h: Annotated[int, typer.Option(help="Forecast horizon (with --cv).")] = 1,
+    gaps: Annotated[
+        str,
+        typer.Option(
+            help="Forecasts across a night, weekend or missing bars: 'separate' (scored apart; "
+            "the verdict on the in-session ones), 'exclude' (left out, counted) or 'include'."
+        ),
+    ] = "separate",
     metrics: Annotated[
         str,
         typer.Option(
@@ -184,7 +191,7 @@ def fit_command(
     130: interrupted (--resume finishes)."""
     from weightfit.atomic import OutputSet
     from weightfit.engine.partitions import check_fit_files
-    from weightfit.report.console import render_report, render_skipped
+    from weightfit.report.console import render_read, render_report
     from weightfit.report.files import FRAME_SUFFIXES, write_frame
     from weightfit.report.plots import plot_report
 
@@ -194,6 +201,7 @@ def fit_command(
         "test": test,
         "cv": cv,
         "h": h,
+        "gaps": gaps,
         "metrics": [m for m in metrics.split(",") if m.strip()],
         "max_evaluations": max_evaluations,
         "device": device,
@@ -224,8 +232,8 @@ def fit_command(
         shown = report.to_dict(series=json_series or None)
         print(json.dumps({**shown, "skipped": report.read["skipped"]}, default=str))
         return
+    render_read(report.read, out)
     render_report(report, out, wide=full)
-    render_skipped(report.read["skipped"], out)
     for path in written:
         out.print(f"wrote {safe(path)}", highlight=False)
 

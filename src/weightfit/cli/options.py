@@ -50,6 +50,12 @@ READING: dict[str, tuple[Any, Any, str, str | None]] = {
         "Back-adjust prices before suspected unadjusted splits, or score them as they are.",
         "--adjust-splits/--keep-splits",
     ),
+    "exclude_splits": (
+        bool,
+        False,
+        "Keep suspected splits as they are, and leave out the forecasts across them (fit).",
+        "--exclude-splits",
+    ),
     "session": (str, "all", "'all' rows, or only the 'regular' session of --exchange.", None),
     "exchange": (str | None, None, "Exchange calendar (ISO MIC) for --session, e.g. XNYS.", None),
     "tz": (str | None, None, "Time zone of naive timestamps, e.g. America/New_York.", None),
@@ -85,7 +91,8 @@ def reading(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         read = {name: kwargs.pop(name) for name in READING}
         read["duplicates"] = "last" if read.pop("keep_last") else "error"
-        read["splits"] = "adjust" if read.pop("adjust_splits") else "keep"
+        adjust, exclude = read.pop("adjust_splits"), read.pop("exclude_splits")
+        read["splits"] = "exclude" if exclude else "adjust" if adjust else "keep"
         read["on_bad"] = "skip" if read.pop("skip_bad") else "raise"
         return command(*args, read=read, **kwargs)
 

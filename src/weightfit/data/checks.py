@@ -16,7 +16,7 @@ from weightfit.data.panel import ReadRecord
 from weightfit.errors import DataError
 
 MIN_ROWS = 3
-SPLIT_HANDLING = ("adjust", "keep")
+SPLIT_HANDLING = ("adjust", "keep", "exclude")
 
 
 def _ns(ds: pd.Series) -> np.ndarray:
@@ -37,7 +37,8 @@ def finish(
     """Sort, check and describe each series; the record goes to ``attrs["weightfit"]``.
 
     ``frame``: the long rows with ``unique_id, ds, y, line, source`` and an optional
-    ``volume``. ``splits``: ``"adjust"`` (back-adjust suspected splits) or ``"keep"``;
+    ``volume``. ``splits``: ``"adjust"`` (back-adjust suspected splits), ``"keep"`` or
+    ``"exclude"`` (kept, and ``weightfit.fit`` leaves out the forecasts across them);
     ``session``: ``"all"`` or ``"regular"`` (the rows inside ``exchange``'s sessions, naive
     timestamps read in ``tz``).
     """
@@ -187,6 +188,8 @@ def _split_warning(sp: splitting.Split, handling: str) -> str:
             f"{what}; ADJUSTED: prices before {sp.date} multiplied by {sp.factor:.4g} "
             "(pass --keep-splits to score the prices as they are)"
         )
+    if handling == "exclude":
+        return f"{what}; kept as is, and forecasts across it left out (--exclude-splits)"
     return f"{what}; kept as is (--keep-splits): forecasts across it are scored"
 
 

@@ -101,7 +101,8 @@ def read_prices(
 
     ``splits``: what to do with suspected unadjusted stock splits (listed, with date, ratio and
     confidence, in ``attrs["weightfit"]["series"][id]["splits"]``): ``"adjust"`` (default:
-    back-adjust the prices before each, with a warning) or ``"keep"`` (score as they are).
+    back-adjust the prices before each, with a warning), ``"keep"`` (score as they are) or
+    ``"exclude"`` (keep them, and ``weightfit.fit`` leaves out the forecasts across them).
     ``session``: ``"all"`` (default) or ``"regular"``: keep only rows inside ``exchange``'s
     regular sessions (an ISO MIC such as ``"XNYS"``, via ``exchange_calendars``), naive
     timestamps read in ``tz`` (default the exchange's zone). ``wide``: one series per numeric

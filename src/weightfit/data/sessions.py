@@ -82,9 +82,11 @@ def _codes(frame: pd.DataFrame) -> np.ndarray:
     return np.cumsum(np.r_[True, uid[1:] != uid[:-1]]) - 1
 
 
-def regular_steps(codes: np.ndarray, t: np.ndarray) -> np.ndarray:
+def regular_steps(codes: np.ndarray, t: np.ndarray, holidays: bool = True) -> np.ndarray:
     """(T,) bool: the step from the previous row of the same series is one regular bar.
-    The first row of each series has no step: False. ``t``: wall-clock ns, sorted per series."""
+    The first row of each series has no step: False. ``t``: wall-clock ns, sorted per series.
+    ``holidays=False``: on weekday-only daily bars a step over one closed weekday (a holiday)
+    is regular too, as a weekend is."""
     n = int(codes.max()) + 1 if len(codes) else 0
     out = np.zeros(len(t), dtype=bool)
     if len(t) < 2:
@@ -99,19 +101,21 @@ def regular_steps(codes: np.ndarray, t: np.ndarray) -> np.ndarray:
     daily = bar == DAY
     weekday_only = daily & ~trades_weekends[codes[1:]]
     dates = day.astype("datetime64[D]")
-    next_weekday = np.busday_count(dates[:-1], dates[1:]) == 1
+    next_weekday = np.busday_count(dates[:-1], dates[1:]) <= (1 if holidays else 2)
     ok = np.where(bar < DAY, step == bar, step <= 1.5 * bar)
     ok = np.where(weekday_only, next_weekday & (step % DAY == 0), ok)
     out[1:] = same & ok & (bar > 0)
     return out
 
 
-def gap_mask(frame: pd.DataFrame) -> np.ndarray:
+def gap_mask(frame: pd.DataFrame, holidays: bool = True) -> np.ndarray:
     """(T,) bool per row of a long frame sorted by ``(unique_id, ds)``: True where the step from
     the previous row of the same series is not one regular bar within a session (overnight,
     weekend, holiday, missing bars), and on each series' first row (no previous row).
 
-    A forecast whose target row is True is not a next-bar forecast.
+    A forecast whose target row is True is not a next-bar forecast. ``holidays`` (default
+    True): a one-day holiday on weekday-only daily bars is a gap; with False it is not (the
+    next session is the next bar, as after a weekend: ``weightfit.fit`` reads it so).
 
     >>> f = pd.DataFrame({"unique_id": "A", "y": 1.0, "ds": pd.to_datetime(
     ...     ["2024-01-05 15:58", "2024-01-05 15:59", "2024-01-08 09:30", "2024-01-08 09:31"])})
@@ -120,7 +124,7 @@ def gap_mask(frame: pd.DataFrame) -> np.ndarray:
     """
     if len(frame) == 0:
         return np.zeros(0, dtype=bool)
-    return ~regular_steps(_codes(frame), wall_ns(frame["ds"]))
+    return ~regular_steps(_codes(frame), wall_ns(frame["ds"]), holidays)
 
 
 def describe(codes: np.ndarray, t: np.ndarray, n: int) -> list[dict[str, Any]]:

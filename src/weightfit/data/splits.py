@@ -196,3 +196,42 @@ def describe(s: Split) -> str:
         f"suspected unadjusted {s.ratio} stock split on {s.date}: the price moved by a ratio of "
         f"{s.observed:.4f} ({s.move_sds:.0f} robust SDs{volume}; {s.confidence} confidence)"
     )
+
+
+def excluded_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, object]]]:
+    """The rows right after a split the reader was told to exclude (``splits="exclude"``).
+
+    ``frame``: a long frame sorted by ``(unique_id, ds)`` with the read record in
+    ``attrs["weightfit"]``. Returns the (T,) bool mask (True on the first row on or after each
+    acted-on split's date, per series) and one ``{"series", "date", "ratio", "row"}`` per split
+    (``row``: the frame's row). A forecast whose path reaches such a row straddles the split.
+
+    >>> f = pd.DataFrame({"unique_id": "A", "y": 1.0, "ds": pd.date_range("2024-01-01", periods=4)})
+    >>> f.attrs["weightfit"] = {"series": {"A": {"split_handling": "exclude", "splits": [
+    ...     {"date": "2024-01-03", "ratio": "5:1", "acted_on": True}]}}}
+    >>> excluded_rows(f)[0].tolist()
+    [False, False, True, False]
+    """
+    out = np.zeros(len(frame), dtype=bool)
+    found: list[dict[str, object]] = []
+    meta = frame.attrs.get("weightfit", {}).get("series", {})
+    wanted = {
+        uid: [sp for sp in rec.get("splits", []) if sp.get("acted_on")]
+        for uid, rec in meta.items()
+        if rec.get("split_handling") == "exclude"
+    }
+    if not any(wanted.values()):
+        return out, found
+    uid = frame["unique_id"].astype(str).to_numpy()
+    ds = pd.DatetimeIndex(frame["ds"])
+    wall = (ds.tz_localize(None) if ds.tz is not None else ds).asi8
+    for name, splits in wanted.items():
+        rows = np.flatnonzero(uid == name)
+        for sp in splits:
+            i = int(np.searchsorted(wall[rows], pd.Timestamp(str(sp["date"])).value))
+            if 0 < i < len(rows):  # the first row of a series has no step before it
+                out[rows[i]] = True
+                found.append(
+                    {"series": name, "date": sp["date"], "ratio": sp["ratio"], "row": int(rows[i])}
+                )
+    return out, found

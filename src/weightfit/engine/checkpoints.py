@@ -26,6 +26,7 @@ from weightfit.errors import ConfigError
 from weightfit.evaluate.report import Report
 
 SCHEMA = 1
+SERIES_COLUMNS = ("rows", "start", "end", "test_rows", "test_start")
 _FIELDS = {  # report.json: key -> type
     "schema": int,
     "key": str,
@@ -109,7 +110,7 @@ class Checkpoints:
         path.mkdir(parents=True)
         d = report.describe
         series = pd.DataFrame(
-            {k: np.asarray(d[k]) for k in ("rows", "start", "end", "test_rows")}
+            {k: np.asarray(d[k]) for k in SERIES_COLUMNS if k in d}
             | {
                 f"w:{name}:{label}": values[:, j]
                 for name, (labels, values) in d["weights"].items()
@@ -122,6 +123,8 @@ class Checkpoints:
             ("series", series),
         ):
             _write_parquet(frame, path / f"{name}.parquet")
+        if report.apart is not None:  # the forecasts set apart (gaps, splits)
+            _write_parquet(report.apart, path / "apart.parquet")
         head = {
             "schema": SCHEMA,
             "key": key,
@@ -187,6 +190,8 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
         forecasts = pd.read_parquet(path / "forecasts.parquet")
         scores = pd.read_parquet(path / "scores.parquet")
         series = pd.read_parquet(path / "series.parquet")
+        kept = path / "apart.parquet"
+        apart = pd.read_parquet(kept) if kept.is_file() else None
     except Exception as e:  # a truncated or foreign file: a user-facing refusal, not a crash
         raise ConfigError(f"{path}: unreadable checkpoint ({e}); delete {path.parent}") from None
     weights = {
@@ -198,7 +203,7 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
         "sources": head["sources"],
         "skipped": head.get("skipped", []),
         "weights": weights,
-        **{k: series[k].to_numpy() for k in ("rows", "start", "end", "test_rows")},
+        **{k: series[k].to_numpy() for k in SERIES_COLUMNS if k in series},
     }
     return Report(
         forecasts=forecasts,
@@ -209,4 +214,5 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
         fitted=head["fitted"],
         metrics=head["metrics"],
         settings=head["settings"],
+        apart=apart,
     )

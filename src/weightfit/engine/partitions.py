@@ -341,7 +341,7 @@ def check_fit_files(
     from weightfit.evaluate.cv import get_forecaster
     from weightfit.evaluate.fit import check_settings
 
-    names = ("test", "cv", "h", "max_evaluations", "device", "metrics")
+    names = ("test", "cv", "h", "max_evaluations", "device", "metrics", "gaps")
     check_settings(**{k: settings[k] for k in names if k in settings})
     where = source if isinstance(source, str) else ", ".join(map(str, source))
     given = {k: read[k] for k in ("sep", "skiprows", "date_format") if k in read}

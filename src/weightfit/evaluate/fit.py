@@ -10,10 +10,19 @@ import numpy as np
 import pandas as pd
 
 from weightfit.data.panel import Panel, segment_sum
+from weightfit.data.sessions import gap_mask
+from weightfit.data.splits import excluded_rows
 from weightfit.errors import ConfigError, DataError
 from weightfit.evaluate import metrics as m
 from weightfit.evaluate import verdict as v
-from weightfit.evaluate.cv import Fitted, get_forecaster, holdout_cutoffs, rolling_cutoffs, run
+from weightfit.evaluate.cv import (
+    Cutoffs,
+    Fitted,
+    get_forecaster,
+    holdout_cutoffs,
+    rolling_cutoffs,
+    run,
+)
 from weightfit.evaluate.cw import clark_west
 from weightfit.evaluate.dm import diebold_mariano
 from weightfit.evaluate.report import Report, overall, with_fdr
@@ -90,6 +99,47 @@ def _scales(panel: Panel, first_cutoff: np.ndarray, m_: int) -> tuple[np.ndarray
     return mae, mse
 
 
+GAPS = ("separate", "exclude", "include")
+IN_SESSION, GAP, SPLIT = 0, 1, 2  # what a forecast's path from its cutoff to its target crosses
+
+
+def _across(
+    df: pd.DataFrame, panel: Panel, cutoffs: Cutoffs, h: int, gaps: str, split_rows: np.ndarray
+) -> np.ndarray:
+    """(W,) per window: ``SPLIT`` when the path from its cutoff to its h-th target reaches the
+    first row after an excluded split, else ``GAP`` when it crosses a gap (a night, a weekend,
+    missing bars: ``gap_mask``; a one-day holiday on daily bars is not one, as a weekend is
+    not), else ``IN_SESSION``. With ``gaps="include"`` gaps are not looked for."""
+    start = panel.offsets[cutoffs.series] + cutoffs.cutoff  # (W,) global index of the cutoff
+    path = start[:, None] + np.arange(1, h + 1)[None, :]  # (W, h) the rows it forecasts
+    out = np.zeros(len(start), dtype=np.int8)
+    if gaps != "include":
+        out[gap_mask(df, holidays=False)[path].any(axis=1)] = GAP
+    out[split_rows[path].any(axis=1)] = SPLIT
+    return out
+
+
+def _set_apart(
+    frame: pd.DataFrame, cutoffs: Cutoffs, across: np.ndarray, h: int, panel: Panel
+) -> tuple[pd.DataFrame, Cutoffs, pd.DataFrame]:
+    """The in-session forecasts and their cutoffs, and the ones set apart with an ``across``
+    column ("gap" or "split"). A window of h forecasts is set apart whole (the tests use its
+    h-step forecast, whose path crosses)."""
+    keep = across == IN_SESSION  # (W,)
+    rows = np.repeat(keep, h)  # (W * h,) each window's h forecasts are consecutive
+    left = np.bincount(cutoffs.series[keep], minlength=panel.n_series)
+    empty = np.flatnonzero(left == 0)
+    if len(empty):
+        raise DataError(
+            f"series {panel.ids[empty[0]]!r}: every forecast crosses a gap or an excluded "
+            "split, so none is left to score; use --gaps include (and --keep-splits)"
+        )
+    apart = frame.loc[~rows].reset_index(drop=True)
+    apart["across"] = np.where(np.repeat(across[~keep], h) == SPLIT, "split", "gap")
+    kept = Cutoffs(cutoffs.series[keep], cutoffs.cutoff[keep], cutoffs.group[keep], cutoffs.stops)
+    return frame.loc[rows].reset_index(drop=True), kept, apart
+
+
 def _nests(forecaster: Any) -> str | None:
     """Why a forecaster nests naive (its model's or its own ``nests_naive_why``), or None."""
     owner = forecaster.model if isinstance(forecaster, Fitted) else forecaster
@@ -111,6 +161,7 @@ def check_settings(
     max_evaluations: int | None = 20_000,
     device: str = "cpu",
     seasonality: int = 1,
+    gaps: str = "separate",
 ) -> list[str]:
     """Validate ``fit``'s settings before any work; returns the measure names.
 
@@ -121,6 +172,8 @@ def check_settings(
     ...
     weightfit.errors.ConfigError: Invalid --cv -3: must be an integer >= 1 (e.g. --cv 5)
     """
+    if gaps not in GAPS:
+        raise ConfigError(f"Invalid --gaps {gaps!r}: expected one of {', '.join(GAPS)}")
     _whole("h", h, 1, "the steps ahead, e.g. --h 1")
     if cv is not None:
         _whole("cv", cv, 1, "e.g. --cv 5")
@@ -185,6 +238,7 @@ def fit(
     max_evaluations: int | None = 20_000,
     device: str = "cpu",
     tests: bool = True,
+    gaps: str = "separate",
     callback: Callable[[str], None] | None = None,
 ) -> Report:
     """Does the model beat the naive baseline? Fit, forecast, measure, test and say.
@@ -194,6 +248,15 @@ def fit(
     windows instead, refitting at each cutoff, for ``h``-step forecasts. ``tests=False``
     skips the tests (and so the verdicts, which rest on them): measures only.
 
+    ``gaps``: a forecast whose path from its cutoff to its target crosses a gap (a night, a
+    weekend, missing bars; ``weightfit.data.gap_mask``; not a one-day holiday on daily bars)
+    is not a next-bar forecast. ``"separate"`` (default): every measure, test and verdict is
+    on the in-session forecasts, and the gap forecasts are counted and measured apart
+    (``Report.gaps``, and ``Report.apart`` holds them); ``"exclude"``: left out, counted only;
+    ``"include"``: scored with the rest. Forecasts across a split read with
+    ``splits="exclude"`` are left out in every mode. The weights are fitted on every pair of
+    the training part, gaps included.
+
     Each model is tested against naive per series: Clark-West where it nests naive, with
     Diebold-Mariano beside it; the p-values get Benjamini-Hochberg q-values over series; all
     series together get a pooled test; the candidates together get Hansen's SPA test and the
@@ -202,7 +265,7 @@ def fit(
     >>> from weightfit.data import sample
     >>> report = fit(sample("msft"), "scale", test=0.2)
     >>> report.series[0]["verdict"]  # doctest: +ELLIPSIS
-    'Drift beats naive (skill 0.001356, Clark-West p = 0.0048); no fitted model does: ...'
+    'Drift beats naive (skill 0.001352, Clark-West p = 0.0049); no fitted model does: ...'
     """
     metric_names = check_settings(
         test=test,
@@ -213,6 +276,7 @@ def fit(
         max_evaluations=max_evaluations,
         device=device,
         seasonality=seasonality,
+        gaps=gaps,
     )
     panel = Panel.from_frame(df)
     _check_range(panel)
@@ -235,6 +299,8 @@ def fit(
         cutoffs = holdout_cutoffs(panel, 0.2 if test is None else test)
         protocol = {"protocol": "hold-out", "test": test, "h": 1}
         _check_training(panel, cutoffs, forecasters, test)
+    split_rows, excluded = excluded_rows(df)  # (T,) the first row after each excluded split
+    across = _across(df, panel, cutoffs, h, gaps, split_rows)
     _check_moves(panel, cutoffs, h)
     if device != "cpu":
         import torch
@@ -242,6 +308,10 @@ def fit(
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise ConfigError(f"--device {device}: no CUDA device on this machine; use cpu")
     frame, found = run(panel, forecasters, cutoffs, h, callback, device=device)
+    first_cutoff = cutoffs.first(panel.n_series)  # the end of each training part
+    apart = None
+    if across.any():
+        frame, cutoffs, apart = _set_apart(frame, cutoffs, across, h, panel)
     weights = {  # name -> (weight names, (S, k) array), turned into dicts only when asked
         f.name: (f.model.weight_names(), found[f.name].numpy())
         for f in forecasters
@@ -252,7 +322,7 @@ def fit(
     series = np.repeat(cutoffs.series, h)
     last = np.repeat(panel.values[panel.offsets[cutoffs.series] + cutoffs.cutoff], h)
     horizon = np.tile(np.arange(1, h + 1), len(cutoffs.series))
-    scale_mae, scale_mse = _scales(panel, cutoffs.first(panel.n_series), seasonality)
+    scale_mae, scale_mse = _scales(panel, first_cutoff, seasonality)
     y = frame["y"].to_numpy()
     ctx = m.Context(y, last, series, panel.n_series, scale_mae, scale_mse)
     naive_err = y - frame["Naive"].to_numpy()
@@ -301,12 +371,15 @@ def fit(
         "start": panel.ds[panel.offsets[:-1]],
         "end": panel.ds[panel.offsets[1:] - 1],
         "test_rows": np.bincount(cutoffs.series, minlength=panel.n_series) * h,
+        "test_start": panel.ds[panel.offsets[:-1] + first_cutoff + 1],
+        "excluded_splits": excluded,
     }
     settings = {
         **protocol,
         "search": str(search),
         "seasonality": seasonality,
         "tests": tests,
+        "gaps": gaps,
         "nests_naive": nests,
     }
     scores = with_fdr(scores)
@@ -320,4 +393,5 @@ def fit(
         fitted=fitted_names,
         metrics=metric_names,
         settings=settings,
+        apart=apart,
     )

@@ -35,6 +35,7 @@ class Report:
     fitted: list[str]  # the weight models among them
     metrics: list[str]
     settings: dict[str, Any] = field(default_factory=dict)
+    apart: pd.DataFrame | None = None  # forecasts set apart: as ``forecasts``, and ``across``
     _series: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
@@ -54,6 +55,50 @@ class Report:
             "sources": d.get("sources", []),
             "series": d["meta"],
             "skipped": d.get("skipped", []),
+        }
+
+    @property
+    def gaps(self) -> dict[str, Any]:
+        """The forecasts set apart from the scored ones (``fit``'s ``gaps``): the mode; every
+        forecast made (``forecasts``) and those scored (``scored``); for the ones across a gap
+        (``gap``): ``count``, ``share`` of all forecasts, ``naive_error_share`` (their share
+        of naive's squared error over all forecasts), each model's ``mse`` on them and on the
+        scored ones (``mse_scored``; pooled over series, so for one series or one scale); for the
+        ones across an excluded split (``split``): ``count`` and the splits (series, date,
+        ratio). ``gap`` is None with ``gaps="include"`` (not looked for)."""
+        apart = self.apart if self.apart is not None else self.forecasts.iloc[:0]
+        scored = self.forecasts
+        total = len(scored) + len(apart)
+        gap = apart[apart["across"] == "gap"] if "across" in apart else apart
+        naive_all = float(((scored["y"] - scored["Naive"]) ** 2).sum())
+        naive_gap = float(((gap["y"] - gap["Naive"]) ** 2).sum())
+        naive_all += float(((apart["y"] - apart["Naive"]) ** 2).sum())
+        mode = self.settings.get("gaps", "include")
+        return {
+            "mode": mode,
+            "forecasts": total,
+            "scored": len(scored),
+            "gap": None  # not looked for
+            if mode == "include"
+            else {
+                "count": len(gap),
+                "share": _num(len(gap) / total) if total else None,
+                "naive_error_share": _num(naive_gap / naive_all) if naive_all > 0 else None,
+                "mse": {
+                    n: _num(float(((gap["y"] - gap[n]) ** 2).mean())) if len(gap) else None
+                    for n in self.models
+                },
+                "mse_scored": {
+                    n: _num(float(((scored["y"] - scored[n]) ** 2).mean())) for n in self.models
+                },
+            },
+            "split": {
+                "count": len(apart) - len(gap),
+                "splits": [
+                    {k: sp[k] for k in ("series", "date", "ratio")}
+                    for sp in self.describe.get("excluded_splits", [])
+                ],
+            },
         }
 
     def table(self, series: str | None = None) -> pd.DataFrame:
@@ -118,8 +163,18 @@ class Report:
         ``series_summary``: per model, how many series beat naive, are no better, are worse
         (a million entries make a JSON of gigabytes; the per-series table goes to Parquet)."""
         n_series = len(self.describe["rows"])
+        read = self.read
+        if n_series > SERIES_IN_JSON and not series:
+            read = {**read, "series": {"count": len(read["series"]), "note": "left out above "
+                    f"{SERIES_IN_JSON} series, as the per-series entries"}}  # fmt: skip
+        more = {"gaps": self.gaps, "read": read}
         if series or (series is None and n_series <= SERIES_IN_JSON):
-            return {"series": self.series, "overall": self.overall, "settings": self.settings}
+            return {
+                "series": self.series,
+                "overall": self.overall,
+                "settings": self.settings,
+                **more,
+            }
         fitted = self.scores[self.scores.model.isin(self.fitted)]
         counts = fitted.groupby("model", sort=False)["status"].value_counts()
         summary = {
@@ -132,7 +187,12 @@ class Report:
             "note": f"per-series entries left out above {SERIES_IN_JSON} series; ask for them "
             "with series=True (--json-series) or write them with --output",
         }
-        return {"series_summary": summary, "overall": self.overall, "settings": self.settings}
+        return {
+            "series_summary": summary,
+            "overall": self.overall,
+            "settings": self.settings,
+            **more,
+        }
 
 
 def _series_entries(report: Report) -> list[dict[str, Any]]:
@@ -450,12 +510,15 @@ def combine(parts: Sequence[Report]) -> Report:
         "meta": {k: v_ for p in parts for k, v_ in p.describe["meta"].items()},
         "sources": [s for p in parts for s in p.describe.get("sources", [])],
         "skipped": [s for p in parts for s in p.describe.get("skipped", [])],
+        "excluded_splits": [s for p in parts for s in p.describe.get("excluded_splits", [])],
         "weights": weights,
         **{
             key: np.concatenate([p.describe[key] for p in parts])
-            for key in ("rows", "start", "end", "test_rows")
+            for key in ("rows", "start", "end", "test_rows", "test_start")
+            if all(key in p.describe for p in parts)
         },
     }
+    aparts = [p.apart for p in parts if p.apart is not None]
     scores = with_fdr(scores)  # the q-values depend on all the series
     return Report(
         forecasts=forecasts,
@@ -466,4 +529,5 @@ def combine(parts: Sequence[Report]) -> Report:
         fitted=first.fitted,
         metrics=first.metrics,
         settings=first.settings,
+        apart=pd.concat(aparts, ignore_index=True) if aparts else None,
     )

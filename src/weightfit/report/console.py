@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -190,6 +191,26 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
 _fmt = compact
 
 
+def render_read(read: dict[str, Any], console: Console) -> None:
+    """What ``fit`` read: as ``render_inspect`` up to ``ROWS`` series; beyond, one line and the
+    files' warnings (``--json`` has the whole record)."""
+    if len(read["series"]) <= ROWS:
+        render_inspect(read, console)
+        return
+    sources = read["sources"]
+    console.print(
+        f"read {len(read['series']):,} series from {len(sources):,} file(s); --json has what "
+        "was read of each",
+        highlight=False,
+    )
+    warnings = [w for src in sources for w in src["warnings"]]
+    for w in warnings[:ROWS]:
+        console.print(f"  [yellow]warning[/]: {safe(w)}", highlight=False)
+    if len(warnings) > ROWS:
+        console.print(f"  ... {len(warnings) - ROWS:,} more warnings", highlight=False)
+    render_skipped(read.get("skipped", []), console)
+
+
 def render_skipped(skipped: list[dict[str, str]], console: Console) -> None:
     """The files left out by --skip-bad, one line each with its reason."""
     if skipped:
@@ -207,7 +228,10 @@ def render_report(report: Any, console: Console, wide: bool = False) -> None:
         if s["protocol"] == "hold-out"
         else f"cross-validation: {s['windows']} windows, h = {s['h']}"
     )
+    if "test_start" in report.describe:
+        what += f", from {_boundary(report.describe['test_start'])}"
     n_series = len(report.describe["rows"])
+    _render_gaps(report, console, wide)
     shown = report.series if n_series <= 6 else []  # beyond a few, the summary alone
     for series in shown:
         uid = series["id"]
@@ -226,6 +250,69 @@ def render_report(report: Any, console: Console, wide: bool = False) -> None:
         if "verdict" in report.overall:
             verdict = report.overall["verdict"]
             console.print(f"[bold]verdict[/] over all series: {safe(verdict)}", highlight=False)
+
+
+def _boundary(starts: Any) -> str:
+    """The first test date: the common one, or the range of the series' first test dates."""
+    first = [_when(str(pd.Timestamp(t))) for t in (min(starts), max(starts))]
+    return first[0] if first[0] == first[1] else f"{first[0]} .. {first[1]} by series"
+
+
+def _render_gaps(report: Any, console: Console, wide: bool) -> None:
+    """One line on the forecasts across gaps (and a small table of them when scored apart),
+    one on those across excluded splits; nothing when there are none."""
+    g = report.gaps
+    gap, split = g["gap"], g["split"]
+    if split["count"]:
+        where = ", ".join(
+            f"a suspected {sp['ratio']} split on {sp['date']} ({safe(sp['series'])})"
+            for sp in split["splits"][:3]
+        )
+        more = f" and {len(split['splits']) - 3:,} more" if len(split["splits"]) > 3 else ""
+        n = split["count"]
+        console.print(
+            f"splits: {n:,} forecast{'s' * (n != 1)} across {where}{more} left out "
+            "(--exclude-splits)",
+            highlight=False,
+        )
+    if not gap or not gap["count"]:
+        return
+    share = gap["naive_error_share"]
+    words = (
+        f"gaps: {gap['count']:,} of {g['forecasts']:,} forecasts cross a night, weekend or "
+        f"missing bars ({_share(share)} of naive's squared error)"
+    )
+    if g["mode"] == "exclude":
+        console.print(f"{words}: left out (--gaps exclude)", highlight=False)
+        return
+    console.print(
+        f"{words}: scored apart; the verdict is on the {g['scored']:,} in-session ones",
+        highlight=False,
+    )
+    names = [n for n in gap["mse"] if n == "Naive" or n in report.fitted]  # --json: all
+    columns = [
+        Column("model", [plain(n) for n in names], justify="left"),
+        Column("MSE across gaps", [_fmt(_nan(gap["mse"][n])) for n in names]),
+        Column("MSE in session", [_fmt(_nan(gap["mse_scored"][n])) for n in names]),
+    ]
+    print_table(
+        console,
+        columns,
+        title=f"forecasts across gaps ({gap['count']:,}), scored apart",
+        caption="MSE pooled over series; --json has every model; --gaps include scores them "
+        "with the rest",
+        wide=wide,
+    )
+
+
+def _share(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return "<1%" if 0 < x < 0.005 else f"{x:.0%}"
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else float(x)
 
 
 def verdict_word(verdict: str | None) -> str:

@@ -87,7 +87,7 @@ class Store:
     ...     frame = sample("msft")
     ...     run = store.record(wf.fit(frame, "scale"), data=frame)
     ...     [r.id for r in store.runs()], store.forecasts(run.id).shape[0]
-    ([1], 1597)
+    ([1], 1596)
     """
 
     def __init__(self, path: str | Path | None = None, *, timeout: float = 60.0) -> None:
