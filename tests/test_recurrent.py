@@ -96,14 +96,14 @@ def test_seeded_minibatch_training_repeats_exactly():
 
 def test_fit_runs_lstm_like_every_model():
     prices = sample("msft").tail(160)
-    search = Gradient(optimizer="adam", epochs=20, batch_size=32, validation=0.2, patience=5)
+    search = Gradient(optimizer="adam", epochs=6, batch_size=32, validation=0.2, patience=3)
     report = wf.fit(prices, ["lstm:5", "gru:5"], search, test=0.1)
     assert report.fitted == ["LSTM(5)", "GRU(5)"]
     entry = report.series[0]
     assert "naive" in entry["verdict"]
     assert {"LSTM(5)", "GRU(5)"} <= set(entry["models"])
     assert report.forecasts["LSTM(5)"].notna().all()
-    assert wf.fit(prices, ["lstm:10"], "adam", test=0.1, max_evaluations=30).fitted == ["LSTM(10)"]
+    assert wf.fit(prices, ["lstm:10"], "adam", test=0.1, max_evaluations=8).fitted == ["LSTM(10)"]
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ def test_fit_every_model_with_every_search(small, model, search):
     impossible = (search in ONE_WEIGHT and model != "scale") or (
         search == "lstsq" and model.startswith(NETWORKS)
     )
-    budget = 300 if model.startswith(NETWORKS) else 3000
+    budget = 100 if model.startswith(NETWORKS) else 3000
     if impossible:
         with pytest.raises(ConfigError, match=r"single weight|no closed form"):
             wf.fit(small, model, search, max_evaluations=budget)
