@@ -17,7 +17,7 @@ from weightfit.cli.app import (
     one_line_errors,
     out,
 )
-from weightfit.cli.options import Files, Full, Json, Record, RunsPath, reading
+from weightfit.cli.options import Files, Full, Json, Record, RunsPath, read_files, reading
 from weightfit.cli.record import _command_line, _keep, _store
 from weightfit.errors import ConfigError
 from weightfit.report.text import plain, safe
@@ -63,10 +63,9 @@ def inspect(files: Files, read: dict[str, Any], as_json: Json = False) -> None:
     """Show what was read from price files: per series, rows, dates, frequency, price column.
 
     Example: weightfit inspect sample:msft   (sample:msft is the bundled MSFT file)"""
-    from weightfit.data import read_prices
     from weightfit.report.console import render_inspect
 
-    frame = read_prices(files, **read)
+    frame = read_files(files, read)
     if as_json:
         print(json.dumps(frame.attrs["weightfit"], default=str))
         return
@@ -299,8 +298,7 @@ def search(
     """Run several strategies on the same data: loss, distance to the optimum, cost.
 
     Example: weightfit search sample:msft --strategies guess,pattern,lstsq"""
-    from weightfit.data import read_prices
-    from weightfit.report.console import render_comparison
+    from weightfit.report.console import progress_bar, render_comparison
     from weightfit.report.plots import plot_search
     from weightfit.search.compare import compare_prices
 
@@ -312,9 +310,13 @@ def search(
     _check_outputs(plot)
     if record:
         _store(runs)
-    frame = read_prices(files, **read)
-    with err.status("searching", spinner="dots"):
-        result = compare_prices(frame, model, names, max_evaluations=max_evaluations)
+    frame = read_files(files, read)
+    with progress_bar(err, len(names), "searching", "{task.fields[now]}", now="") as update:
+
+        def tick(name: str, done: int, total: int) -> None:
+            update(done, now=f"strategies; now {name}")
+
+        result = compare_prices(frame, model, names, max_evaluations=max_evaluations, callback=tick)
     if record:
         command = _command_line()
         settings = {"model": model, "strategies": names, "max_evaluations": max_evaluations}

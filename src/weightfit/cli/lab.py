@@ -14,7 +14,7 @@ from weightfit.cli.app import (
     one_line_errors,
     out,
 )
-from weightfit.cli.options import Files, Json, reading
+from weightfit.cli.options import Files, Json, read_files, reading
 from weightfit.errors import ConfigError
 
 
@@ -40,13 +40,12 @@ def audit_command(
     3: not reproducible (seed it).
 
     Example: weightfit audit my_models.py:forecast sample:msft   (your f(prices, cutoff, h))"""
-    from weightfit.data import read_prices
     from weightfit.evaluate.audit import audit
     from weightfit.report.audit import render_audit
 
     spec: Any = int(cutoffs) if cutoffs.strip().isdigit() else cutoffs.split(",")
     _check_audit(spec, cutoffs, h, seed)
-    frame = read_prices(files, **read)
+    frame = read_files(files, read)
     if as_json:
         result = audit(forecaster, frame, spec, h, seed=seed)
         print(json.dumps(result.to_dict(), default=str))

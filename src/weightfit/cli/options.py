@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from weightfit.cli.app import F
+from weightfit.cli.app import F, err
 
 Files = Annotated[
     list[str], typer.Argument(help="Price files, folders or globs (CSV, TXT, .gz, .zip, Parquet).")
@@ -99,3 +99,12 @@ def reading(command: F) -> F:
     wrapper.__signature__ = sig.replace(parameters=params + extra)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in params + extra}
     return wrapper  # type: ignore[return-value]
+
+
+def read_files(files: list[str], read: dict[str, Any]) -> Any:
+    """``read_prices(files, **read)`` with a progress bar over the files (on a terminal)."""
+    from weightfit.data import read_prices
+    from weightfit.report.console import progress_bar
+
+    with progress_bar(err, 1, "reading", "files") as update:
+        return read_prices(files, **read, progress=lambda done, n: update(done, total=n))

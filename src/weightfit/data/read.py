@@ -11,6 +11,7 @@ import io
 import os
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,7 @@ def read_prices(
     wide: bool = False,
     sheet: str | int | None = None,
     on_bad: str = "raise",
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Read prices into a long frame ``unique_id, ds, y`` sorted by ``(unique_id, ds)``.
 
@@ -111,7 +113,7 @@ def read_prices(
     ``on_bad``: with several files, ``"raise"`` (default: one ``DataError`` listing every file
     that cannot be read, one line each) or ``"skip"`` (read the others; each skipped file and
     its reason in ``attrs["weightfit"]["skipped"]``, a list of ``{"file", "reason"}``; an error
-    still when none can be read).
+    still when none can be read). ``progress``: called with (files read, files) after each file.
 
     >>> from weightfit.data import sample_path
     >>> frame = read_prices(sample_path("msft"))
@@ -149,7 +151,7 @@ def read_prices(
         skipped: list[dict[str, str]] = []
     else:
         files = expand_paths(source)
-        parts, skipped = _read_each(files, on_bad, **flags, **text_flags)
+        parts, skipped = _read_each(files, on_bad, progress, **flags, **text_flags)
     frames = [p[0] for p in parts]
     records = [p[1] for p in parts]
     owners: dict[str, str] = {}
@@ -171,18 +173,20 @@ def read_prices(
 
 
 def _read_each(
-    files: list[Path], on_bad: str, **flags: Any
+    files: list[Path], on_bad: str, progress: Callable[[int, int], None] | None, **flags: Any
 ) -> tuple[list[tuple[pd.DataFrame, dict[str, Any]]], list[dict[str, str]]]:
     """Read every file; the bad ones are listed (all of them, not only the first), then raised
     as one ``DataError`` (``on_bad="raise"``, or when none is good) or skipped."""
     if len(files) == 1:
         return [_read_file(files[0], many=False, **flags)], []
     parts, bad = [], []
-    for f in files:
+    for done, f in enumerate(files, 1):
         try:
             parts.append(_read_file(f, many=True, **flags))
         except DataError as e:
             bad.append({"file": str(f), "reason": str(e).removeprefix(f"{f}: ")})
+        if progress is not None:
+            progress(done, len(files))
     if bad and (on_bad == "raise" or not parts):
         fix = "" if parts else "; none can be read"
         fix = fix or "; --skip-bad (on_bad='skip') reads the others"

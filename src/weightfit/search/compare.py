@@ -3,7 +3,7 @@ same on a price frame (what ``weightfit search`` runs)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +78,7 @@ def compare(
     strategies: Sequence[str | Any] = DEFAULT,
     *,
     max_evaluations: int | None = 100_000,
+    callback: Callable[[str, int, int], None] | None = None,
 ) -> Comparison:
     """Run each strategy from ``start``; final loss, distance to the optimum, cost.
 
@@ -98,8 +99,10 @@ def compare(
     """
     optimum = getattr(objective, "optimum", None)
     rows, fits, skipped = [], {}, {}
-    for spec in strategies:
+    for done, spec in enumerate(strategies):
         strategy = get_strategy(spec)
+        if callback is not None:  # (the strategy starting, strategies done, strategies)
+            callback(strategy.name, done, len(strategies))
         try:
             fit = minimize(objective, start, strategy, max_evaluations=max_evaluations)
         except WeightfitError as e:
@@ -129,6 +132,7 @@ def compare_prices(
     strategies: Sequence[str | Any] = DEFAULT,
     *,
     max_evaluations: int | None = 100_000,
+    callback: Callable[[str, int, int], None] | None = None,
 ) -> PriceComparison:
     """Every strategy on one model's objective over a long price frame (``unique_id, ds, y``).
 
@@ -144,7 +148,9 @@ def compare_prices(
     data = Windows.from_values(panel.values, panel.offsets, chosen.window)
     objective = Objective(chosen, data)
     start = chosen.initial_weights(panel.n_series)
-    result = compare(objective, start, strategies, max_evaluations=max_evaluations)
+    result = compare(
+        objective, start, strategies, max_evaluations=max_evaluations, callback=callback
+    )
     ids = [str(i) for i in panel.ids]
     spec = model if isinstance(model, str) else chosen.name
     return PriceComparison(result, spec, chosen, objective, ids, int(panel.lengths.sum()))
