@@ -42,9 +42,11 @@ def finish(
     timestamps read in ``tz``).
     """
     by_source = {rec["source"]: rec for rec in records}
-    frame = frame.reset_index(drop=True)
-    frame["unique_id"] = frame["unique_id"].astype(str)
-    codes, uniques = pd.factorize(frame["unique_id"], sort=True)  # code order = sorted ids
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
+        frame = frame.reset_index(drop=True)
+    if frame["unique_id"].dtype != object:
+        frame["unique_id"] = frame["unique_id"].astype(str)
+    codes, uniques = _factorize(frame["unique_id"].to_numpy())  # code order = sorted ids
     n = len(uniques)
     ds_file = _ns(frame["ds"])
     # the order in the file, per series: rows of a series in file order (a stable sort)
@@ -55,7 +57,7 @@ def finish(
     down = np.bincount(c[1:][same & (t[1:] > t[:-1])], minlength=n) == 0  # never went forward
     if not (up.all() and (np.diff(codes) >= 0).all()):
         frame = frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-        codes = pd.factorize(frame["unique_id"], sort=True)[0]
+        codes = _factorize(frame["unique_id"].to_numpy())[0]
     ds = _ns(frame["ds"])
     # sorted: a duplicate is a row equal to its neighbour in id and time
     same_row = (codes[1:] == codes[:-1]) & (ds[1:] == ds[:-1])
@@ -119,55 +121,76 @@ def finish(
     if splits == "adjust" and found:
         y = splitting.adjust(y, codes, found)
         frame["y"] = y
-    bars = sessions.describe(codes, sessions.wall_ns(frame["ds"]), n)
+    wall = sessions.wall_ns(frame["ds"])
+    bars = sessions.describe(codes, wall, n)
     zone = getattr(frame["ds"].dt, "tz", None)
-    minute = (frame["ds"].dt.hour * 60 + frame["ds"].dt.minute).to_numpy()
+    minute = (wall % sessions.DAY) // sessions.NS["min"]  # local minute of the day
     lo = np.minimum.reduceat(minute, first_row) if len(minute) else minute
     hi = np.maximum.reduceat(minute, first_row) if len(minute) else minute
-    start_text = frame["ds"].iloc[first_row].astype(str).to_numpy()
-    end_text = frame["ds"].iloc[last_row].astype(str).to_numpy()
+    ds_first, ds_last = frame["ds"].iloc[first_row], frame["ds"].iloc[last_row]
+    start_text = ds_first.astype(str).tolist()
+    end_text = ds_last.astype(str).tolist()
+    zone_text = _zone_text(zone, tz, exchange_zone)
+    clock = zone is not None or bool(len(lo) and (lo.any() or hi.any()))
     series: dict[str, dict[str, Any]] = {}
-    for s, uid in enumerate(uniques):
+    plain = up & ~np.isin(np.arange(n), list(found) + list(jump_notes))  # nothing to note
+    rows_list, gaps_list = rows.tolist(), bars["gaps"].tolist()
+    for s, uid in enumerate(uniques.tolist()):
         rec = by_source[source[s]]
-        notes = list(jump_notes.get(s, []))
-        if not up[s]:
-            notes.append(
-                "newest first in the file: sorted oldest first"
-                if down[s]
-                else "rows not in date order in the file: sorted by date"
-            )
-        suspected = found.get(s, [])
-        warnings = [_split_warning(sp, splits) for sp in suspected if sp.acted_on]
-        notes += [_split_warning(sp, splits) for sp in suspected if not sp.acted_on]
         price = rec["price_column"]
         info: dict[str, Any] = {
-            "rows": int(rows[s]),
+            "rows": rows_list[s],
             "start": start_text[s],
             "end": end_text[s],
-            "frequency": bars[s]["bar"],
-            "bar_size": bars[s]["bar_size"],
-            "gaps": bars[s]["gaps"],
-            "time_zone": _zone_text(zone, tz, exchange_zone),
+            "frequency": bars["bar"][s],
+            "bar_size": bars["bar_size"][s],
+            "gaps": gaps_list[s],
+            "time_zone": zone_text,
             "price_column": price if isinstance(price, str) else _column_of(rec, uid),
             "source": rec["source"],
             "format": rec["format"],
             "dropped": rec["dropped_by_series"].get(uid, {}),
-            "splits": [sp.record() for sp in suspected],
+            "splits": [],
             "split_handling": splits,
-            "notes": notes,
-            "warnings": warnings,
+            "notes": [],
+            "warnings": [],
         }
-        if "session" in bars[s]:
-            info["session"] = bars[s]["session"]
-        if zone is not None or lo[s] or hi[s]:
+        if not plain[s]:
+            notes = list(jump_notes.get(s, []))
+            if not up[s]:
+                notes.append(
+                    "newest first in the file: sorted oldest first"
+                    if down[s]
+                    else "rows not in date order in the file: sorted by date"
+                )
+            suspected = found.get(s, [])
+            warnings = [_split_warning(sp, splits) for sp in suspected if sp.acted_on]
+            notes += [_split_warning(sp, splits) for sp in suspected if not sp.acted_on]
+            info["splits"] = [sp.record() for sp in suspected]
+            info["notes"], info["warnings"] = notes, warnings
+            rec["warnings"] += [f"{uid}: {w}" for w in warnings]
+        session_text = bars["session"][s]
+        if session_text is not None:
+            info["session"] = session_text
+        if clock and (zone is not None or lo[s] or hi[s]):
             info["time_of_day"] = (
                 f"{lo[s] // 60:02d}:{lo[s] % 60:02d}..{hi[s] // 60:02d}:{hi[s] % 60:02d}"
             )
         series[uid] = info
-        rec["warnings"] += [f"{uid}: {w}" for w in warnings]
     out = frame[["unique_id", "ds", "y"]].copy()
     out.attrs["weightfit"] = ReadRecord(sources=records, series=series)  # shared, never copied
     return out
+
+
+def _factorize(uid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(uid, sort=True)``, hashing only the first id of each run of equal ids
+    (a long file holds each series in one run: a few distinct ids instead of every row)."""
+    if len(uid) == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
+    starts = np.flatnonzero(np.r_[True, uid[1:] != uid[:-1]])
+    run_codes, uniques = pd.factorize(uid[starts], sort=True)
+    lengths = np.diff(np.r_[starts, len(uid)])
+    return np.repeat(run_codes, lengths), np.asarray(uniques, dtype=object)
 
 
 def _count_gone(gone: pd.DataFrame, by_source: dict[str, dict[str, Any]], note: str) -> None:
