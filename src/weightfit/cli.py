@@ -266,7 +266,9 @@ def inspect(files: Files, read: dict[str, Any], as_json: Json = False) -> None:
 
     frame = read_prices(files, **read)
     if as_json:
-        print(json.dumps(frame.attrs["weightfit"], default=str))
+        from weightfit.data.panel import json_default
+
+        print(json.dumps(frame.attrs["weightfit"], default=json_default))
         return
     render_inspect(frame.attrs["weightfit"], out)
 

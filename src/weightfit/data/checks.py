@@ -12,7 +12,7 @@ import pandas as pd
 
 from weightfit.data import sessions
 from weightfit.data import splits as splitting
-from weightfit.data.panel import ReadRecord
+from weightfit.data.panel import ReadRecord, SeriesRecords
 from weightfit.errors import DataError
 
 MIN_ROWS = 3
@@ -130,53 +130,61 @@ def finish(
     ds_first, ds_last = frame["ds"].iloc[first_row], frame["ds"].iloc[last_row]
     start_text = ds_first.astype(str).tolist()
     end_text = ds_last.astype(str).tolist()
-    zone_text = _zone_text(zone, tz, exchange_zone)
-    clock = zone is not None or bool(len(lo) and (lo.any() or hi.any()))
-    series: dict[str, dict[str, Any]] = {}
-    plain = up & ~np.isin(np.arange(n), list(found) + list(jump_notes))  # nothing to note
-    rows_list, gaps_list = rows.tolist(), bars["gaps"].tolist()
-    for s, uid in enumerate(uniques.tolist()):
-        rec = by_source[source[s]]
-        price = rec["price_column"]
-        info: dict[str, Any] = {
-            "rows": rows_list[s],
-            "start": start_text[s],
-            "end": end_text[s],
-            "frequency": bars["bar"][s],
-            "bar_size": bars["bar_size"][s],
-            "gaps": gaps_list[s],
-            "time_zone": zone_text,
-            "price_column": price if isinstance(price, str) else _column_of(rec, uid),
-            "source": rec["source"],
-            "format": rec["format"],
-            "dropped": rec["dropped_by_series"].get(uid, {}),
-            "splits": [],
-            "split_handling": splits,
-            "notes": [],
-            "warnings": [],
-        }
-        if not plain[s]:
-            notes = list(jump_notes.get(s, []))
-            if not up[s]:
-                notes.append(
-                    "newest first in the file: sorted oldest first"
-                    if down[s]
-                    else "rows not in date order in the file: sorted by date"
-                )
-            suspected = found.get(s, [])
-            warnings = [_split_warning(sp, splits) for sp in suspected if sp.acted_on]
-            notes += [_split_warning(sp, splits) for sp in suspected if not sp.acted_on]
-            info["splits"] = [sp.record() for sp in suspected]
-            info["notes"], info["warnings"] = notes, warnings
-            rec["warnings"] += [f"{uid}: {w}" for w in warnings]
-        session_text = bars["session"][s]
-        if session_text is not None:
-            info["session"] = session_text
-        if clock and (zone is not None or lo[s] or hi[s]):
-            info["time_of_day"] = (
-                f"{lo[s] // 60:02d}:{lo[s] % 60:02d}..{hi[s] // 60:02d}:{hi[s] % 60:02d}"
+    ids = uniques.tolist()
+    recs = [by_source[x] for x in source.tolist()]
+    columns: dict[str, Any] = {
+        "rows": rows.tolist(),
+        "start": start_text,
+        "end": end_text,
+        "frequency": bars["bar"],
+        "bar_size": bars["bar_size"],
+        "gaps": bars["gaps"].tolist(),
+        "price_column": [
+            r["price_column"] if isinstance(r["price_column"], str) else _column_of(r, u)
+            for r, u in zip(recs, ids, strict=True)
+        ],
+        "source": [r["source"] for r in recs],
+        "format": [r["format"] for r in recs],
+    }
+    common: dict[str, Any] = {
+        "time_zone": _zone_text(zone, tz, exchange_zone),
+        "dropped": {},
+        "splits": [],
+        "split_handling": splits,
+        "notes": [],
+        "warnings": [],
+    }
+    extra: dict[str, dict[str, Any]] = {}
+    for r in records:
+        for uid, counts in r["dropped_by_series"].items():
+            extra.setdefault(uid, {})["dropped"] = counts
+    odd = np.flatnonzero(~up).tolist() + list(found) + list(jump_notes)
+    for s in sorted(set(odd)):  # the few series with notes or splits
+        uid = ids[s]
+        notes = list(jump_notes.get(s, []))
+        if not up[s]:
+            notes.append(
+                "newest first in the file: sorted oldest first"
+                if down[s]
+                else "rows not in date order in the file: sorted by date"
             )
-        series[uid] = info
+        suspected = found.get(s, [])
+        warnings = [_split_warning(sp, splits) for sp in suspected if sp.acted_on]
+        notes += [_split_warning(sp, splits) for sp in suspected if not sp.acted_on]
+        more = extra.setdefault(uid, {})
+        more.update(splits=[sp.record() for sp in suspected], notes=notes, warnings=warnings)
+        recs[s]["warnings"] += [f"{uid}: {w}" for w in warnings]
+    for s, text in enumerate(bars["session"]):
+        if text is not None:
+            extra.setdefault(ids[s], {})["session"] = text
+    if zone is not None or (len(lo) and (lo.any() or hi.any())):
+        for s in np.flatnonzero((lo != 0) | (hi != 0) | (zone is not None)).tolist():
+            a, b = int(lo[s]), int(hi[s])
+            clock = f"{a // 60:02d}:{a % 60:02d}..{b // 60:02d}:{b % 60:02d}"
+            extra.setdefault(ids[s], {})["time_of_day"] = clock
+    order = ["rows", "start", "end", "frequency", "bar_size", "gaps", "time_zone"]
+    order += ["price_column", "source", "format", "dropped", "splits", "split_handling"]
+    series = SeriesRecords(ids, columns, common, extra, order=[*order, "notes", "warnings"])
     out = frame[["unique_id", "ds", "y"]].copy()
     out.attrs["weightfit"] = ReadRecord(sources=records, series=series)  # shared, never copied
     return out

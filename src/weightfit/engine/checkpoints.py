@@ -22,6 +22,7 @@ import pandas as pd
 
 from weightfit.atomic import atomic_write
 from weightfit.data.arrow import Rows
+from weightfit.data.panel import json_default
 from weightfit.errors import ConfigError
 from weightfit.evaluate.report import Report
 
@@ -135,7 +136,7 @@ class Checkpoints:
             "settings": report.settings,
             "weights": {name: list(labels) for name, (labels, _) in d["weights"].items()},
         }
-        text = json.dumps(head, default=_plain)
+        text = json.dumps(head, default=json_default)
         atomic_write(path / "report.json", lambda tmp: _write_text(tmp, text))
 
     def clear(self) -> None:
@@ -163,12 +164,6 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 def _write_text(path: Path, text: str) -> None:
     path.write_text(text)
-
-
-def _plain(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    return str(x)
 
 
 def _load(path: Path, head: dict[str, Any]) -> Report:
