@@ -61,8 +61,14 @@ class SeriesRecords(Mapping[str, dict[str, Any]]):
 
     def __getitem__(self, uid: str) -> dict[str, Any]:
         built = self._built.get(uid)
-        if built is not None:
-            return built
+        if built is None:
+            built = self._built[uid] = self.build(uid)
+        return built
+
+    def build(self, uid: str) -> dict[str, Any]:
+        """A new dict for ``uid``'s entry (the one kept, where it was read before)."""
+        if uid in self._built:
+            return self._built[uid]
         if self._at is None:
             self._at = {u: i for i, u in enumerate(self._ids)}
         i = self._at[uid]  # KeyError for an unknown id, as a dict
@@ -77,7 +83,6 @@ class SeriesRecords(Mapping[str, dict[str, Any]]):
                 v = self._common[k]
                 entry[k] = v.copy() if isinstance(v, list | dict) else v
         entry.update({k: v for k, v in extra.items() if k not in entry})
-        self._built[uid] = entry
         return entry
 
     def __contains__(self, uid: object) -> bool:
@@ -93,6 +98,22 @@ class SeriesRecords(Mapping[str, dict[str, Any]]):
 
     def __repr__(self) -> str:
         return f"SeriesRecords({len(self)} series)"
+
+    def to_columns(self) -> dict[str, Any]:
+        """The records as JSON-ready columns (entries read and edited since count as extra);
+        ``SeriesRecords.from_columns`` rebuilds them: a million series in a few lists."""
+        return {
+            "ids": self._ids,
+            "columns": self._columns,
+            "common": self._common,
+            "extra": {**self._extra, **self._built},
+            "order": self._order,
+        }
+
+    @classmethod
+    def from_columns(cls, d: dict[str, Any]) -> SeriesRecords:
+        """The records ``to_columns`` wrote."""
+        return cls(d["ids"], d["columns"], d["common"], d["extra"], order=d["order"])
 
 
 class Joined(Mapping[str, dict[str, Any]]):
@@ -123,8 +144,8 @@ class Joined(Mapping[str, dict[str, Any]]):
 def json_default(x: Any) -> Any:
     """A JSON ``default``: a lazy mapping (``SeriesRecords``) as a dict, numpy scalars as
     numbers, anything else as its text."""
-    if isinstance(x, Mapping):
-        return dict(x)
+    if isinstance(x, Mapping):  # entries built for the text only: none kept
+        return {k: x.build(k) if isinstance(x, SeriesRecords) else x[k] for k in x}
     if isinstance(x, np.generic):
         return x.item()
     return str(x)

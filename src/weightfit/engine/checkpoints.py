@@ -22,7 +22,7 @@ import pandas as pd
 
 from weightfit.atomic import atomic_write
 from weightfit.data.arrow import Rows
-from weightfit.data.panel import json_default
+from weightfit.data.panel import SeriesRecords, json_default
 from weightfit.errors import ConfigError
 from weightfit.evaluate.report import Report
 
@@ -126,7 +126,7 @@ class Checkpoints:
         head = {
             "schema": SCHEMA,
             "key": key,
-            "meta": d["meta"],
+            **_meta(d["meta"]),
             "sources": d.get("sources", []),
             "skipped": d.get("skipped", []),
             "overall": report.overall,
@@ -166,6 +166,13 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text)
 
 
+def _meta(meta: Any) -> dict[str, Any]:
+    """The read record's series for the JSON head: as columns where they are kept so."""
+    if isinstance(meta, SeriesRecords):
+        return {"meta": {}, "meta_columns": meta.to_columns()}
+    return {"meta": meta}
+
+
 def _load(path: Path, head: dict[str, Any]) -> Report:
     for name, kind in _FIELDS.items():
         if not isinstance(head.get(name), kind):
@@ -189,7 +196,9 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
         for name, labels in head["weights"].items()
     }
     describe = {
-        "meta": head["meta"],
+        "meta": SeriesRecords.from_columns(head["meta_columns"])
+        if "meta_columns" in head
+        else head["meta"],
         "sources": head["sources"],
         "skipped": head.get("skipped", []),
         "weights": weights,
