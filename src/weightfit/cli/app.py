@@ -4,6 +4,7 @@ is "interrupted" and 130, a closed pipe is quiet, anything else is a bug (exit 1
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import tempfile
@@ -133,3 +134,10 @@ def _internal_error() -> None:
         "(or run again with --debug); please report it",
         file=sys.stderr,
     )
+
+
+def dumps(value: Any) -> str:
+    """One JSON object for ``--json``: lazy read records as dicts, numpy scalars as numbers."""
+    from weightfit.data.panel import json_default
+
+    return json.dumps(value, default=json_default)

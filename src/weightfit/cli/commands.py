@@ -13,6 +13,7 @@ from weightfit.cli.app import (
     _check_outputs,
     _say_interrupted,
     app,
+    dumps,
     err,
     one_line_errors,
     out,
@@ -67,7 +68,7 @@ def inspect(files: Files, read: dict[str, Any], as_json: Json = False) -> None:
 
     frame = read_files(files, read)
     if as_json:
-        print(json.dumps(frame.attrs["weightfit"], default=str))
+        print(dumps(frame.attrs["weightfit"]))
         return
     render_inspect(frame.attrs["weightfit"], out)
 
@@ -229,7 +230,7 @@ def fit_command(
         written = outputs.commit()  # all renamed into place together, at the end
     if as_json:
         shown = report.to_dict(series=json_series or None)
-        print(json.dumps({**shown, "skipped": report.read["skipped"]}, default=str))
+        print(dumps({**shown, "skipped": report.read["skipped"]}))
         return
     render_read(report.read, out)
     render_report(report, out, wide=full)

@@ -10,6 +10,7 @@ import typer
 from weightfit.cli.app import (
     _check_outputs,
     app,
+    dumps,
     err,
     one_line_errors,
     out,
@@ -48,7 +49,7 @@ def audit_command(
     frame = read_files(files, read)
     if as_json:
         result = audit(forecaster, frame, spec, h, seed=seed)
-        print(json.dumps(result.to_dict(), default=str))
+        print(dumps(result.to_dict()))
     else:
         with err.status("auditing", spinner="dots") as status:
             result = audit(forecaster, frame, spec, h, seed=seed, callback=status.update)

@@ -10,6 +10,7 @@ import typer
 from weightfit.cli.app import (
     _check_outputs,
     app,
+    dumps,
     one_line_errors,
     out,
 )
@@ -42,7 +43,7 @@ def runs_list(
 
     found = _store(runs).runs(data=data, model=model)
     if as_json:
-        print(json.dumps({"runs": [r.to_dict() for r in found]}, default=str))
+        print(dumps({"runs": [r.to_dict() for r in found]}))
         return
     render_runs(found, out)
 
@@ -57,7 +58,7 @@ def runs_show(run_id: RunId, runs: RunsPath = None, as_json: Json = False) -> No
 
     run = _store(runs).get(run_id)
     if as_json:
-        print(json.dumps(run.to_dict(), default=str))
+        print(dumps(run.to_dict()))
         return
     render_run(run, out)
 

@@ -22,7 +22,7 @@ def sample(name: str = "msft") -> pd.DataFrame:
     uid = name.upper()
     frame["unique_id"] = uid
     meta = frame.attrs["weightfit"]
-    meta["series"] = {uid: meta["series"].pop(name)}
+    meta["series"] = {uid: meta["series"][name]}
     return frame
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from weightfit.data import sessions
 from weightfit.data import splits as splitting
-from weightfit.data.panel import ReadRecord
+from weightfit.data.panel import ReadRecord, SeriesRecords
 from weightfit.errors import DataError
 
 MIN_ROWS = 3
@@ -43,9 +43,11 @@ def finish(
     timestamps read in ``tz``).
     """
     by_source = {rec["source"]: rec for rec in records}
-    frame = frame.reset_index(drop=True)
-    frame["unique_id"] = frame["unique_id"].astype(str)
-    codes, uniques = pd.factorize(frame["unique_id"], sort=True)  # code order = sorted ids
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
+        frame = frame.reset_index(drop=True)
+    if frame["unique_id"].dtype != object:
+        frame["unique_id"] = frame["unique_id"].astype(str)
+    codes, uniques = _factorize(frame["unique_id"].to_numpy())  # code order = sorted ids
     n = len(uniques)
     ds_file = _ns(frame["ds"])
     # the order in the file, per series: rows of a series in file order (a stable sort)
@@ -56,7 +58,7 @@ def finish(
     down = np.bincount(c[1:][same & (t[1:] > t[:-1])], minlength=n) == 0  # never went forward
     if not (up.all() and (np.diff(codes) >= 0).all()):
         frame = frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-        codes = pd.factorize(frame["unique_id"], sort=True)[0]
+        codes = _factorize(frame["unique_id"].to_numpy())[0]
     ds = _ns(frame["ds"])
     # sorted: a duplicate is a row equal to its neighbour in id and time
     same_row = (codes[1:] == codes[:-1]) & (ds[1:] == ds[:-1])
@@ -120,16 +122,46 @@ def finish(
     if splits == "adjust" and found:
         y = splitting.adjust(y, codes, found)
         frame["y"] = y
-    bars = sessions.describe(codes, sessions.wall_ns(frame["ds"]), n)
+    wall = sessions.wall_ns(frame["ds"])
+    bars = sessions.describe(codes, wall, n)
     zone = getattr(frame["ds"].dt, "tz", None)
-    minute = (frame["ds"].dt.hour * 60 + frame["ds"].dt.minute).to_numpy()
+    minute = (wall % sessions.DAY) // sessions.NS["min"]  # local minute of the day
     lo = np.minimum.reduceat(minute, first_row) if len(minute) else minute
     hi = np.maximum.reduceat(minute, first_row) if len(minute) else minute
-    start_text = frame["ds"].iloc[first_row].astype(str).to_numpy()
-    end_text = frame["ds"].iloc[last_row].astype(str).to_numpy()
-    series: dict[str, dict[str, Any]] = {}
-    for s, uid in enumerate(uniques):
-        rec = by_source[source[s]]
+    ds_first, ds_last = frame["ds"].iloc[first_row], frame["ds"].iloc[last_row]
+    start_text = ds_first.astype(str).tolist()
+    end_text = ds_last.astype(str).tolist()
+    ids = uniques.tolist()
+    recs = [by_source[x] for x in source.tolist()]
+    columns: dict[str, Any] = {
+        "rows": rows.tolist(),
+        "start": start_text,
+        "end": end_text,
+        "frequency": bars["bar"],
+        "bar_size": bars["bar_size"],
+        "gaps": bars["gaps"].tolist(),
+        "price_column": [
+            r["price_column"] if isinstance(r["price_column"], str) else _column_of(r, u)
+            for r, u in zip(recs, ids, strict=True)
+        ],
+        "source": [r["source"] for r in recs],
+        "format": [r["format"] for r in recs],
+    }
+    common: dict[str, Any] = {
+        "time_zone": _zone_text(zone, tz, exchange_zone),
+        "dropped": {},
+        "splits": [],
+        "split_handling": splits,
+        "notes": [],
+        "warnings": [],
+    }
+    extra: dict[str, dict[str, Any]] = {}
+    for r in records:
+        for uid, counts in r["dropped_by_series"].items():
+            extra.setdefault(uid, {})["dropped"] = counts
+    odd = np.flatnonzero(~up).tolist() + list(found) + list(jump_notes)
+    for s in sorted(set(odd)):  # the few series with notes or splits
+        uid = ids[s]
         notes = list(jump_notes.get(s, []))
         if not up[s]:
             notes.append(
@@ -140,35 +172,34 @@ def finish(
         suspected = found.get(s, [])
         warnings = [_split_warning(sp, splits) for sp in suspected if sp.acted_on]
         notes += [_split_warning(sp, splits) for sp in suspected if not sp.acted_on]
-        price = rec["price_column"]
-        info: dict[str, Any] = {
-            "rows": int(rows[s]),
-            "start": start_text[s],
-            "end": end_text[s],
-            "frequency": bars[s]["bar"],
-            "bar_size": bars[s]["bar_size"],
-            "gaps": bars[s]["gaps"],
-            "time_zone": _zone_text(zone, tz, exchange_zone),
-            "price_column": price if isinstance(price, str) else _column_of(rec, uid),
-            "source": rec["source"],
-            "format": rec["format"],
-            "dropped": rec["dropped_by_series"].get(uid, {}),
-            "splits": [sp.record() for sp in suspected],
-            "split_handling": splits,
-            "notes": notes,
-            "warnings": warnings,
-        }
-        if "session" in bars[s]:
-            info["session"] = bars[s]["session"]
-        if zone is not None or lo[s] or hi[s]:
-            info["time_of_day"] = (
-                f"{lo[s] // 60:02d}:{lo[s] % 60:02d}..{hi[s] // 60:02d}:{hi[s] % 60:02d}"
-            )
-        series[uid] = info
-        rec["warnings"] += [f"{uid}: {w}" for w in warnings]
+        more = extra.setdefault(uid, {})
+        more.update(splits=[sp.record() for sp in suspected], notes=notes, warnings=warnings)
+        recs[s]["warnings"] += [f"{uid}: {w}" for w in warnings]
+    for s, text in enumerate(bars["session"]):
+        if text is not None:
+            extra.setdefault(ids[s], {})["session"] = text
+    if zone is not None or (len(lo) and (lo.any() or hi.any())):
+        for s in np.flatnonzero((lo != 0) | (hi != 0) | (zone is not None)).tolist():
+            a, b = int(lo[s]), int(hi[s])
+            clock = f"{a // 60:02d}:{a % 60:02d}..{b // 60:02d}:{b % 60:02d}"
+            extra.setdefault(ids[s], {})["time_of_day"] = clock
+    order = ["rows", "start", "end", "frequency", "bar_size", "gaps", "time_zone"]
+    order += ["price_column", "source", "format", "dropped", "splits", "split_handling"]
+    series = SeriesRecords(ids, columns, common, extra, order=[*order, "notes", "warnings"])
     out = frame[["unique_id", "ds", "y"]].copy()
     out.attrs["weightfit"] = ReadRecord(sources=records, series=series)  # shared, never copied
     return out
+
+
+def _factorize(uid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(uid, sort=True)``, hashing only the first id of each run of equal ids
+    (a long file holds each series in one run: a few distinct ids instead of every row)."""
+    if len(uid) == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
+    starts = np.flatnonzero(np.r_[True, uid[1:] != uid[:-1]])
+    run_codes, uniques = pd.factorize(uid[starts], sort=True)
+    lengths = np.diff(np.r_[starts, len(uid)])
+    return np.repeat(run_codes, lengths), np.asarray(uniques, dtype=object)
 
 
 def _count_gone(gone: pd.DataFrame, by_source: dict[str, dict[str, Any]], note: str) -> None:

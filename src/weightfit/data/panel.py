@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,128 @@ class ReadRecord(dict[str, Any]):
 
     def __reduce__(self) -> tuple[type, tuple[dict[str, object]]]:  # pickles as itself
         return (ReadRecord, (dict(self),))
+
+
+class SeriesRecords(Mapping[str, dict[str, Any]]):
+    """The read record's ``series``: ``{id: {...}}`` for a million series without a million
+    dicts. The entries are kept as columns and each dict is built when it is first read (then
+    kept, so an edit to it stays).
+
+    ``ids``: (S,) ids; ``columns``: name -> (S,) values (plain Python values: lists);
+    ``common``: name -> the value every series shares (copied per entry when it is a list or
+    dict); ``extra``: id -> the keys only that series has or overrides (notes, splits, the
+    session); ``order``: the keys' order in an entry (default: ``columns``' then ``common``'s),
+    the extra keys after them. Entries come in ``ids`` order.
+
+    >>> r = SeriesRecords(["a", "b"], {"rows": [3, 4]}, {"notes": []}, {"b": {"notes": ["x"]}})
+    >>> r["b"], len(r), list(r)
+    ({'rows': 4, 'notes': ['x']}, 2, ['a', 'b'])
+    """
+
+    def __init__(
+        self,
+        ids: Sequence[str],
+        columns: dict[str, Sequence[Any]],
+        common: dict[str, Any],
+        extra: dict[str, dict[str, Any]],
+        order: Sequence[str] | None = None,
+    ) -> None:
+        self._ids = list(ids)
+        self._columns, self._common, self._extra = columns, common, extra
+        self._order = list(order) if order is not None else [*columns, *common]
+        self._at: dict[str, int] | None = None
+        self._built: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, uid: str) -> dict[str, Any]:
+        built = self._built.get(uid)
+        if built is None:
+            built = self._built[uid] = self.build(uid)
+        return built
+
+    def build(self, uid: str) -> dict[str, Any]:
+        """A new dict for ``uid``'s entry (the one kept, where it was read before)."""
+        if uid in self._built:
+            return self._built[uid]
+        if self._at is None:
+            self._at = {u: i for i, u in enumerate(self._ids)}
+        i = self._at[uid]  # KeyError for an unknown id, as a dict
+        extra = self._extra.get(uid, {})
+        entry: dict[str, Any] = {}
+        for k in self._order:  # the keys in the order given
+            if k in extra:
+                entry[k] = extra[k]
+            elif k in self._columns:
+                entry[k] = self._columns[k][i]
+            elif k in self._common:
+                v = self._common[k]
+                entry[k] = v.copy() if isinstance(v, list | dict) else v
+        entry.update({k: v for k, v in extra.items() if k not in entry})
+        return entry
+
+    def __contains__(self, uid: object) -> bool:
+        if self._at is None:
+            self._at = {u: i for i, u in enumerate(self._ids)}
+        return uid in self._at
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        return f"SeriesRecords({len(self)} series)"
+
+    def to_columns(self) -> dict[str, Any]:
+        """The records as JSON-ready columns (entries read and edited since count as extra);
+        ``SeriesRecords.from_columns`` rebuilds them: a million series in a few lists."""
+        return {
+            "ids": self._ids,
+            "columns": self._columns,
+            "common": self._common,
+            "extra": {**self._extra, **self._built},
+            "order": self._order,
+        }
+
+    @classmethod
+    def from_columns(cls, d: dict[str, Any]) -> SeriesRecords:
+        """The records ``to_columns`` wrote."""
+        return cls(d["ids"], d["columns"], d["common"], d["extra"], order=d["order"])
+
+
+class Joined(Mapping[str, dict[str, Any]]):
+    """Several ``series`` records (of disjoint partitions) read as one, in order, none copied."""
+
+    def __init__(self, parts: Sequence[Mapping[str, dict[str, Any]]]) -> None:
+        self._parts: list[Mapping[str, dict[str, Any]]] = []
+        for p in parts:
+            self._parts += p._parts if isinstance(p, Joined) else [p]
+
+    def __getitem__(self, uid: str) -> dict[str, Any]:
+        for p in self._parts:
+            if uid in p:
+                return p[uid]
+        raise KeyError(uid)
+
+    def __iter__(self) -> Iterator[str]:
+        for p in self._parts:
+            yield from p
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self._parts)
+
+    def __repr__(self) -> str:
+        return f"Joined({len(self)} series)"
+
+
+def json_default(x: Any) -> Any:
+    """A JSON ``default``: a lazy mapping (``SeriesRecords``) as a dict, numpy scalars as
+    numbers, anything else as its text."""
+    if isinstance(x, Mapping):  # entries built for the text only: none kept
+        return {k: x.build(k) if isinstance(x, SeriesRecords) else x[k] for k in x}
+    if isinstance(x, np.generic):
+        return x.item()
+    return str(x)
 
 
 @dataclass(frozen=True)

@@ -127,32 +127,38 @@ def gap_mask(frame: pd.DataFrame, holidays: bool = True) -> np.ndarray:
     return ~regular_steps(_codes(frame), wall_ns(frame["ds"]), holidays)
 
 
-def describe(codes: np.ndarray, t: np.ndarray, n: int) -> list[dict[str, Any]]:
-    """Per series: the bar size and its gaps as text, and for intraday bars the session
-    (time of day of the first and last bar, the days traded, bars a day)."""
+def describe(codes: np.ndarray, t: np.ndarray, n: int) -> dict[str, Any]:
+    """Per series, as columns of length ``n``: ``bar`` (the bar's name), ``bar_size`` (it and
+    its gaps as text), ``gaps`` (int array) and ``session`` (for intraday bars the time of day of
+    the first and last bar, the days traded, bars a day; ``None`` for others). ``codes``: (T,)
+    sorted series codes; ``t``: (T,) wall-clock ns."""
     mode, weekend = modal_steps(codes, t, n)
     regular = regular_steps(codes, t)
     rows = np.bincount(codes, minlength=n)
-    irregular = rows - 1 - np.bincount(codes, weights=regular, minlength=n).astype(int)
-    frame = pd.DataFrame({"code": codes, "t": t})
-    out = []
-    for s in range(n):
-        name = frequency(int(mode[s]), float(weekend[s]))
-        steps = int(rows[s] - 1)
-        gaps = int(irregular[s])
-        info: dict[str, Any] = {"bar": name, "steps": steps, "gaps": gaps}
-        if gaps == 0:
-            info["bar_size"] = f"{name}, every step one bar"
+    steps = rows - 1
+    gaps = steps - np.bincount(codes, weights=regular, minlength=n).astype(int)
+    names: dict[tuple[int, bool], str] = {}  # frequency() per distinct (bar, weekends)
+    bar = []
+    for m, w in zip(mode.tolist(), (weekend > 0.05).tolist(), strict=True):
+        name = names.get((m, w))
+        if name is None:
+            name = names[(m, w)] = frequency(m, 1.0 if w else 0.0)
+        bar.append(name)
+    bar_size = []
+    for s, (name, g, k) in enumerate(zip(bar, gaps.tolist(), steps.tolist(), strict=True)):
+        if g == 0:
+            bar_size.append(f"{name}, every step one bar")
         elif mode[s] < DAY:
-            info["bar_size"] = f"{name}, {gaps:,} of {steps:,} steps longer: gaps"
+            bar_size.append(f"{name}, {g:,} of {k:,} steps longer: gaps")
         else:
-            info["bar_size"] = (
-                f"{name}, {gaps:,} of {steps:,} steps skip bars: holidays or missing days"
-            )
-        if 0 < mode[s] < DAY:
-            info["session"] = _session(frame.loc[frame["code"] == s, "t"].to_numpy())
-        out.append(info)
-    return out
+            bar_size.append(f"{name}, {g:,} of {k:,} steps skip bars: holidays or missing days")
+    session: list[str | None] = [None] * n
+    intraday = np.flatnonzero((mode > 0) & (mode < DAY))
+    if len(intraday):
+        first = np.r_[0, np.cumsum(rows)[:-1]]
+        for s in intraday.tolist():
+            session[s] = _session(t[first[s] : first[s] + rows[s]])
+    return {"bar": bar, "bar_size": bar_size, "gaps": gaps, "session": session}
 
 
 def _session(t: np.ndarray) -> str:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from weightfit.atomic import atomic_write
 from weightfit.data.arrow import Rows
+from weightfit.data.panel import SeriesRecords, json_default
 from weightfit.errors import ConfigError
 from weightfit.evaluate.report import Report
 
@@ -128,7 +129,7 @@ class Checkpoints:
         head = {
             "schema": SCHEMA,
             "key": key,
-            "meta": d["meta"],
+            **_meta(d["meta"]),
             "sources": d.get("sources", []),
             "skipped": d.get("skipped", []),
             "overall": report.overall,
@@ -138,7 +139,7 @@ class Checkpoints:
             "settings": report.settings,
             "weights": {name: list(labels) for name, (labels, _) in d["weights"].items()},
         }
-        text = json.dumps(head, default=_plain)
+        text = json.dumps(head, default=json_default)
         atomic_write(path / "report.json", lambda tmp: _write_text(tmp, text))
 
     def clear(self) -> None:
@@ -168,10 +169,11 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def _plain(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    return str(x)
+def _meta(meta: Any) -> dict[str, Any]:
+    """The read record's series for the JSON head: as columns where they are kept so."""
+    if isinstance(meta, SeriesRecords):
+        return {"meta": {}, "meta_columns": meta.to_columns()}
+    return {"meta": meta}
 
 
 def _load(path: Path, head: dict[str, Any]) -> Report:
@@ -199,7 +201,9 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
         for name, labels in head["weights"].items()
     }
     describe = {
-        "meta": head["meta"],
+        "meta": SeriesRecords.from_columns(head["meta_columns"])
+        if "meta_columns" in head
+        else head["meta"],
         "sources": head["sources"],
         "skipped": head.get("skipped", []),
         "weights": weights,

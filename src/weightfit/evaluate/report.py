@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weightfit.data.panel import Joined
 from weightfit.errors import ConfigError
 from weightfit.evaluate import metrics as m
 from weightfit.evaluate import multiple as mt
@@ -507,7 +508,7 @@ def combine(parts: Sequence[Report]) -> Report:
         for name, (labels, _) in first.describe["weights"].items()
     }
     describe = {
-        "meta": {k: v_ for p in parts for k, v_ in p.describe["meta"].items()},
+        "meta": Joined([p.describe["meta"] for p in parts]),  # none copied
         "sources": [s for p in parts for s in p.describe.get("sources", [])],
         "skipped": [s for p in parts for s in p.describe.get("skipped", [])],
         "excluded_splits": [s for p in parts for s in p.describe.get("excluded_splits", [])],

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weightfit.data.panel import json_default
 from weightfit.errors import ConfigError
 from weightfit.evaluate.report import Report
 from weightfit.runs.fingerprint import fingerprint, git_commit, report_fingerprint, run_starts
@@ -180,7 +181,7 @@ class Store:
         parts = {"forecasts": report.forecasts, "scores": report.scores, "series": series}
         for name, frame in parts.items():
             _write_parquet(frame, self.path.parent / folder / f"{name}.parquet")
-        read = json.dumps({"sources": sources, "series": d["meta"]}, default=str)
+        read = json.dumps({"sources": sources, "series": d["meta"]}, default=json_default)
         _write_atomic(self.path.parent / folder / "read.json", read.encode())
         with self._write() as con:
             con.execute("UPDATE runs SET complete = 1, data_dir = ? WHERE id = ?", (folder, run_id))
