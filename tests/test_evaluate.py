@@ -240,3 +240,27 @@ def test_overall_verdict_counts_wins_at_a_false_discovery_rate():
         f"({o['beats_naive_unadjusted']} unadjusted)"
     )
     assert o["beats_naive_on"] <= o["beats_naive_unadjusted"]
+
+
+def test_a_constant_series_is_set_aside_and_said(tmp_path):
+    """Among others, a series whose test part never moves (naive is exact there) is set aside
+    with its reason, in the report, the JSON and the text; the others are fitted as usual."""
+    from weightfit.cli import app
+
+    from .conftest import run_cli
+
+    df = panel(lengths=(120, 150), seed=3)
+    flat = pd.DataFrame({"unique_id": "FLAT", "ds": df.ds.iloc[:100].to_numpy(), "y": 7.0})
+    both = pd.concat([df, flat], ignore_index=True)
+    report = wf.fit(both, "scale", test=0.25)
+    assert [s["id"] for s in report.series] == ["S0", "S1"]
+    assert [a["id"] for a in report.settings["set_aside"]] == ["FLAT"]
+    alone = wf.fit(df, "scale", test=0.25)
+    pd.testing.assert_frame_equal(report.scores, alone.scores)
+    with pytest.raises(wf.DataError, match="'FLAT' is constant over its test part"):
+        wf.fit(flat, "scale", test=0.25)
+    path = tmp_path / "prices.csv"
+    both.rename(columns={"unique_id": "ticker", "ds": "date", "y": "close"}).to_csv(path)
+    result = run_cli(app, ["fit", str(path), "--id", "ticker", "--no-record"])
+    assert result.exit_code == 0, result.stderr
+    assert "set aside FLAT: constant over its test part" in " ".join(result.stdout.split())

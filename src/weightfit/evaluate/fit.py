@@ -66,15 +66,18 @@ def _check_range(panel: Panel) -> None:
         )
 
 
-def _check_moves(panel: Panel, cutoffs: Any, h: int) -> None:
-    """A series whose test part never moves: naive is exact and nothing can beat it, so every
-    relative measure would be 0/0. Said as it is, with the fix, not as NaN cells."""
+def _still(panel: Panel, cutoffs: Any, h: int) -> np.ndarray:
+    """The series whose test part never moves: naive is exact there and nothing can beat it, so
+    every relative measure would be 0/0. With other series beside them they are set aside
+    (said in ``settings["set_aside"]``); alone, a ``DataError`` says so, with the fix."""
     start = panel.offsets[cutoffs.series] + cutoffs.cutoff  # (W,) the last value seen
     ahead = np.minimum(start[:, None] + np.arange(1, h + 1)[None, :], len(panel.values) - 1)
     moves = np.abs(panel.values[ahead] - panel.values[start][:, None]).max(axis=1)  # (W,)
     moved = np.zeros(panel.n_series, dtype=bool)
     np.logical_or.at(moved, cutoffs.series, moves > 0)
     still = np.flatnonzero(~moved)
+    if 0 < len(still) < panel.n_series:
+        return still
     if len(still):
         s = int(still[0])
         value = panel.values[panel.offsets[s + 1] - 1]
@@ -83,6 +86,7 @@ def _check_moves(panel: Panel, cutoffs: Any, h: int) -> None:
             "naive is exact there and nothing can beat it; drop the series, or test on a "
             "part where the price moves (--test)"
         )
+    return still
 
 
 def _scales(panel: Panel, first_cutoff: np.ndarray, m_: int) -> tuple[np.ndarray, np.ndarray]:
@@ -301,7 +305,19 @@ def fit(
         _check_training(panel, cutoffs, forecasters, test)
     split_rows, excluded = excluded_rows(df)  # (T,) the first row after each excluded split
     across = _across(df, panel, cutoffs, h, gaps, split_rows)
-    _check_moves(panel, cutoffs, h)
+    still = _still(panel, cutoffs, h)
+    if len(still):  # fit the others; say which were set aside and why
+        aside = [str(panel.ids[i]) for i in still]
+        kept = df[~df["unique_id"].astype(str).isin(aside)]
+        kept.attrs = df.attrs
+        report = fit(
+            kept, model, search, test=test, cv=cv, h=h, step_size=step_size, metrics=metrics,
+            baselines=baselines, seasonality=seasonality, max_evaluations=max_evaluations,
+            device=device, tests=tests, gaps=gaps, callback=callback,
+        )  # fmt: skip
+        why = "constant over its test part: naive is exact there and nothing can beat it"
+        report.settings["set_aside"] = [{"id": i, "reason": why} for i in aside]
+        return report
     if device != "cpu":
         import torch
 

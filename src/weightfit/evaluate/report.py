@@ -529,6 +529,13 @@ def combine(parts: Sequence[Report]) -> Report:
         models=first.models,
         fitted=first.fitted,
         metrics=first.metrics,
-        settings=first.settings,
+        settings=_merged_settings(parts),
         apart=pd.concat(aparts, ignore_index=True) if aparts else None,
     )
+
+
+def _merged_settings(parts: Sequence[Report]) -> dict[str, Any]:
+    """The partitions' settings (all alike) with every partition's set-aside series."""
+    settings = {k: v for k, v in parts[0].settings.items() if k != "set_aside"}
+    aside = [x for p in parts for x in p.settings.get("set_aside", [])]
+    return {**settings, "set_aside": aside} if aside else settings

@@ -222,6 +222,10 @@ def render_skipped(skipped: list[dict[str, str]], console: Console) -> None:
 def render_report(report: Any, console: Console, wide: bool = False) -> None:
     """The leaderboard (models by measures, the best of each marked) and the verdicts; with
     ``wide``, every measure whatever the width (stacked when they cannot fit)."""
+    for entry in report.settings.get("set_aside", []):
+        console.print(
+            f"[yellow]set aside[/] {safe(entry['id'])}: {safe(entry['reason'])}", highlight=False
+        )
     s = report.settings
     what = (
         f"hold-out: the last {s['test']} of each series"
