@@ -153,3 +153,34 @@ def test_forecasts_across_an_excluded_split_are_left_out(split_file):
     text = " ".join(result.stdout.split())
     assert f"splits: 1 forecast across a suspected 5:1 split on {day} (split) left out" in text
     assert "forecasts across it left out (--exclude-splits)" in text  # the read warning
+
+
+def test_training_pairs_follow_the_gap_rule():
+    """Scale fitted with gaps separate (or excluded) equals numpy's lstsq on the training pairs
+    whose step is one bar within a session; with gaps included, on every pair."""
+    import numpy as np
+    import pandas as pd
+
+    import weightfit as wf
+    from weightfit.data import gap_mask
+
+    rng = np.random.default_rng(5)
+    days = pd.bdate_range("2024-03-04", periods=3)
+    stamps = pd.DatetimeIndex(
+        [t for d in days for t in pd.date_range(d + pd.Timedelta(hours=9.5), periods=120,
+                                                 freq="1min")]
+    )  # fmt: skip
+    y = 50 * np.exp(np.cumsum(rng.normal(0, 0.001, len(stamps))))
+    y[120:] *= 1.05  # an overnight jump the fit must not learn from
+    y[240:] *= 0.97
+    frame = pd.DataFrame({"unique_id": "X", "ds": stamps, "y": y})
+    frame.attrs["weightfit"] = {"sources": [], "series": {}}
+    n_train = len(y) - round(0.2 * len(y))
+    pairs = np.arange(1, n_train)  # target rows of the training pairs
+    step_ok = ~gap_mask(frame, holidays=False)[pairs]
+    for gaps, rows in (("separate", pairs[step_ok]), ("include", pairs)):
+        report = wf.fit(frame, "scale", test=0.2, gaps=gaps)
+        (w,), *_ = np.linalg.lstsq(y[rows - 1][:, None], y[rows], rcond=None)
+        got = report.series[0]["models"]["Scale"]["weight"]
+        assert got == pytest.approx(w, rel=1e-12), gaps
+    assert step_ok.sum() == len(pairs) - 2  # two nights in the training part

@@ -56,6 +56,8 @@ def truth():
     def lstsq(features, stop, window=1):  # pairs whose targets lie in the training part
         rows = np.arange(len(y) - 1)
         rows = rows[(rows + 1 < stop) & (rows >= window - 1)]
+        # training pairs follow the same rule: no step across more than one closed weekday
+        rows = rows[np.busday_count(days[rows], days[rows + 1]) <= 2]
         w, *_ = np.linalg.lstsq(features(rows), y[rows + 1], rcond=None)
         return w
 

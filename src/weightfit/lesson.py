@@ -91,9 +91,10 @@ class ScaledLSTM(Fitted):
         self.search, self.loss, self.max_evaluations = "adam", "mse", None
         self._fitted: list[tuple[_Net, float, float]] = []  # per series: net, low, high
 
-    def fit(self, panel: Panel, stop: np.ndarray) -> torch.Tensor:
+    def fit(self, panel: Panel, stop: np.ndarray, keep: np.ndarray | None = None) -> torch.Tensor:
         """Per series: the scaler, then the network on the windows whose targets are before
-        ``stop`` (local index)."""
+        ``stop`` (local index). ``keep`` is not used: the pipeline trains on every window, as
+        it is published."""
         from sklearn.preprocessing import MinMaxScaler
 
         self._fitted = []

@@ -123,6 +123,7 @@ def fit_many(
     offsets: np.ndarray,  # (S + 1,)
     stops: np.ndarray,  # (G, S) per fit, per series: targets must have local index < stop
     device: str | torch.device = "cpu",
+    keep: np.ndarray | None = None,  # (T,) bool: pairs whose target is False are left out
 ) -> Tensor:  # (G, S, k) least-squares weights
     """Least-squares weights of ``model`` for every series and every stop, batched.
 
@@ -132,6 +133,8 @@ def fit_many(
         offsets: (S + 1,) series s is ``values[offsets[s]:offsets[s + 1]]``.
         stops: (G, S) for fit g and series s, use the targets with local index < stops[g, s].
         device: where the padded blocks are multiplied (default ``"cpu"``).
+        keep: (T,) bool per value; a pair whose target's entry is False is not fitted on
+            (a step across a gap; default ``None``: every pair).
 
     Returns (G, S, k).
     """
@@ -147,7 +150,8 @@ def fit_many(
     same_stop = all(
         (stops[:, a:b] == stops[:, a : a + 1]).all() for a, b in itertools.pairwise(bounds)
     )
-    if same_stop and len(runs) <= max(1, n_series // 8) and str(device) == "cpu":
+    fast = same_stop and len(runs) <= max(1, n_series // 8) and str(device) == "cpu"
+    if fast and keep is None:
         # runs of equal-length series cut at the same place: (series, time) views, no padding
         for a, b in itertools.pairwise(bounds):
             block = values[offsets[a] : offsets[b]].reshape(b - a, int(length[a]))
@@ -166,7 +170,7 @@ def fit_many(
         while len(take) > 1 and int(rows[take[-1]]) * k * len(take) > CHUNK:
             take = take[: max(1, len(take) // 2)]
         out[:, take] = _fit_block(
-            model, values, offsets, take, stops[:, take], first[take], length[take], device
+            model, values, offsets, take, stops[:, take], first[take], length[take], device, keep
         )
         start += len(take)
     return out
@@ -181,6 +185,7 @@ def _fit_block(
     first: np.ndarray,  # (B,) earliest stop
     length: np.ndarray,  # (B,)
     device: str | torch.device,
+    keep: np.ndarray | None = None,  # (T,) bool per value of ``values``
 ) -> Tensor:  # (G, B, k)
     """``fit_many`` for B series of similar length, padded into one (B, L, k) block."""
     p = model.window
@@ -189,7 +194,8 @@ def _fit_block(
     shift = np.repeat(offsets[series] - sub_offsets[:-1], length)  # (n,) per row
     block = values[shift + np.arange(sub_offsets[-1])]  # the block's series, concatenated
     top = int(stops.max())
-    data = Windows.from_values(block, sub_offsets, p, stop=np.full(b, top))
+    kept = None if keep is None else np.asarray(keep)[shift + np.arange(sub_offsets[-1])]
+    data = Windows.from_values(block, sub_offsets, p, stop=np.full(b, top), keep=kept)
     features, offset = model.design(data)  # (N, k), (N,)
     d = data.y - offset
     assert data.origin is not None

@@ -50,10 +50,12 @@ class Fitted:
             and (search == "lstsq" or isinstance(search, LeastSquares))
         )
 
-    def fit(self, panel: Panel, stop: np.ndarray) -> torch.Tensor:
+    def fit(self, panel: Panel, stop: np.ndarray, keep: np.ndarray | None = None) -> torch.Tensor:
         """Weights (S, k) from the pairs whose targets lie before ``stop`` (local, per series),
         found by ``minimize`` with this forecaster's search."""
-        data = Windows.from_values(panel.values, panel.offsets, self.model.window, stop=stop)
+        data = Windows.from_values(
+            panel.values, panel.offsets, self.model.window, stop=stop, keep=keep
+        )
         objective = Objective(self.model, data, self.loss)
         start = self.model.initial_weights(panel.n_series)
         strategy = get_strategy(self.search)
@@ -165,9 +167,12 @@ def run(
     h: int,
     callback: Callable[[str], None] | None = None,
     device: str = "cpu",
+    keep: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
     """Every forecaster on every window: the frame, and each weight model's weights (S, k) of
-    its last fit (the closed forms come from ``weightfit.linear``, the rest from ``minimize``)."""
+    its last fit (the closed forms come from ``weightfit.linear``, the rest from ``minimize``).
+    ``keep``: (T,) bool per value; the weights are fitted only on pairs whose target's entry is
+    True (``fit`` leaves out the steps across gaps and excluded splits)."""
     _check_lengths(panel, forecasters, cutoffs)
     series, cutoff = cutoffs.series, cutoffs.cutoff
     start = panel.offsets[series] + cutoff  # (W,) global index of each cutoff
@@ -180,7 +185,7 @@ def run(
         elif f.closed_form:  # every fit of every series in one batched pass
             assert isinstance(f.model, LinearModel)
             stacked = fit_many(  # (G, S, k)
-                f.model, panel.values, panel.offsets, cutoffs.stops, device=device
+                f.model, panel.values, panel.offsets, cutoffs.stops, device=device, keep=keep
             ).cpu()
             out = np.empty((len(series), h))
             for g in range(len(cutoffs.stops)):
@@ -191,7 +196,7 @@ def run(
         else:
             out = np.empty((len(series), h))
             for g in range(len(cutoffs.stops)):
-                found = f.fit(panel, cutoffs.stops[g])
+                found = f.fit(panel, cutoffs.stops[g], keep)
                 rows = np.flatnonzero(cutoffs.group == g)
                 out[rows] = f.forecast(panel, series[rows], cutoff[rows], h, found)
                 weights[f.name] = found

@@ -108,7 +108,7 @@ IN_SESSION, GAP, SPLIT = 0, 1, 2  # what a forecast's path from its cutoff to it
 
 
 def _across(
-    df: pd.DataFrame, panel: Panel, cutoffs: Cutoffs, h: int, gaps: str, split_rows: np.ndarray
+    gap_rows: np.ndarray | None, panel: Panel, cutoffs: Cutoffs, h: int, split_rows: np.ndarray
 ) -> np.ndarray:
     """(W,) per window: ``SPLIT`` when the path from its cutoff to its h-th target reaches the
     first row after an excluded split, else ``GAP`` when it crosses a gap (a night, a weekend,
@@ -117,8 +117,8 @@ def _across(
     start = panel.offsets[cutoffs.series] + cutoffs.cutoff  # (W,) global index of the cutoff
     path = start[:, None] + np.arange(1, h + 1)[None, :]  # (W, h) the rows it forecasts
     out = np.zeros(len(start), dtype=np.int8)
-    if gaps != "include":
-        out[gap_mask(df, holidays=False)[path].any(axis=1)] = GAP
+    if gap_rows is not None:
+        out[gap_rows[path].any(axis=1)] = GAP
     out[split_rows[path].any(axis=1)] = SPLIT
     return out
 
@@ -258,8 +258,9 @@ def fit(
     on the in-session forecasts, and the gap forecasts are counted and measured apart
     (``Report.gaps``, and ``Report.apart`` holds them); ``"exclude"``: left out, counted only;
     ``"include"``: scored with the rest. Forecasts across a split read with
-    ``splits="exclude"`` are left out in every mode. The weights are fitted on every pair of
-    the training part, gaps included.
+    ``splits="exclude"`` are left out in every mode. Training pairs follow the same rule: the
+    weights are fitted on the pairs whose step is one bar within a session (all of them with
+    ``"include"``), never across an excluded split.
 
     Each model is tested against naive per series: Clark-West where it nests naive, with
     Diebold-Mariano beside it; the p-values get Benjamini-Hochberg q-values over series; all
@@ -304,7 +305,12 @@ def fit(
         protocol = {"protocol": "hold-out", "test": test, "h": 1}
         _check_training(panel, cutoffs, forecasters, test)
     split_rows, excluded = excluded_rows(df)  # (T,) the first row after each excluded split
-    across = _across(df, panel, cutoffs, h, gaps, split_rows)
+    # (T,) the steps that are not one bar within a session; gaps="include" looks for none
+    gap_rows = gap_mask(df, holidays=False) if gaps != "include" else None
+    across = _across(gap_rows, panel, cutoffs, h, split_rows)
+    # training pairs follow the forecasts' rule: a step across a gap or a split is not fitted on
+    breaks = split_rows if gap_rows is None else (gap_rows | split_rows)
+    keep = ~breaks if bool(breaks.any()) else None
     still = _still(panel, cutoffs, h)
     if len(still):  # fit the others; say which were set aside and why
         aside = [str(panel.ids[i]) for i in still]
@@ -323,7 +329,7 @@ def fit(
 
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise ConfigError(f"--device {device}: no CUDA device on this machine; use cpu")
-    frame, found = run(panel, forecasters, cutoffs, h, callback, device=device)
+    frame, found = run(panel, forecasters, cutoffs, h, callback, device=device, keep=keep)
     first_cutoff = cutoffs.first(panel.n_series)  # the end of each training part
     apart = None
     if across.any():

@@ -139,6 +139,7 @@ class Windows:
         window: int = 1,
         stop: Any = None,  # (S,) per series, targets must have index < stop (exclusive)
         start: Any = None,  # (S,) per series, targets must have index >= start
+        keep: Any = None,  # (T,) bool per value: a pair is kept only where its target's is True
     ) -> Windows:
         """Every (window, next price) pair of every series, built with index arithmetic.
 
@@ -148,6 +149,8 @@ class Windows:
             window: W, the past prices a row holds (default 1); >= 1.
             stop: (S,) per series, only targets with local index < stop (default ``None``: all).
             start: (S,) per series, only targets with local index >= start (default ``None``).
+            keep: (T,) bool, one per value; a pair whose target's entry is False is left out
+                (a step across a night or a split; default ``None``: every pair).
 
         A series of length n gives ``n - window`` rows (fewer with ``start``/``stop``), in time
         order, series after series.
@@ -172,10 +175,13 @@ class Windows:
         full = bool((length == length[0]).all()) if n_series else False
         whole = start is None and (stop is None or bool((last == length).all()))
         here = v.device.type == "cpu" and not v.requires_grad and int(off[-1]) <= len(v)
-        if full and whole and here:  # a panel: lazy windows over a (S, T) view of the values
+        if full and whole and here and keep is None:  # a panel: lazy windows over a (S, T) view
             block = v.numpy()[int(off[0]) : int(off[-1])].reshape(n_series, int(length[0]))
             return cls._lazy(block, window, lambda: cls._index(v, off, window, first, last))
         x, y, series, origin = cls._index(v, off, window, first, last)
+        if keep is not None:
+            rows = torch.as_tensor(keep, dtype=torch.bool)[off[series] + origin + 1]
+            x, y, series, origin = x[rows], y[rows], series[rows], origin[rows]
         return cls(x, y, series, n_series, origin)
 
     @staticmethod
