@@ -10,6 +10,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import click
@@ -141,3 +142,16 @@ def dumps(value: Any) -> str:
     from weightfit.data.panel import json_default
 
     return json.dumps(value, default=json_default)
+
+
+def write_staged(
+    path: str, write: Callable[[Path], Any], *, folder: bool = False, suffixes: tuple = ()
+) -> list[Path]:
+    """Write one output (a file, or a folder of plots) as ``fit`` writes its set: staged beside
+    its target, renamed into place at the end, nothing replaced when the writing fails."""
+    from weightfit.atomic import OutputSet
+
+    with OutputSet() as outputs:
+        target = outputs.add(path, folder=folder, suffixes=suffixes)
+        write(outputs.stage(target))
+        return outputs.commit()

@@ -17,6 +17,7 @@ from weightfit.cli.app import (
     err,
     one_line_errors,
     out,
+    write_staged,
 )
 from weightfit.cli.options import Files, Full, Json, Record, RunsPath, read_files, reading
 from weightfit.cli.record import _command_line, _keep, _store
@@ -328,8 +329,8 @@ def search(
         return
     render_comparison(result, out)
     if plot:
-        for path in plot_search(result, plot):
-            out.print(f"wrote {path}", highlight=False)
+        for path in write_staged(plot, lambda tmp: plot_search(result, tmp), folder=True):
+            out.print(f"wrote {safe(path)}", highlight=False)
 
 
 @app.command()
@@ -352,7 +353,7 @@ def demo(
     with err.status("fitting Scale, Affine and AutoRegressive(5) on MSFT", spinner="dots"):
         report = fit(frame, ["scale", "affine", "ar:5"], "lstsq", test=0.2)
     render_report(report, out, wide=full)
-    paths = plot_report(report, plot)
+    paths = write_staged(plot, lambda tmp: plot_report(report, tmp), folder=True)
     out.print(
         f"Plots of the test window and the errors are in {plot}/: "
         + ", ".join(p.name for p in paths),

@@ -14,6 +14,7 @@ from weightfit.cli.app import (
     err,
     one_line_errors,
     out,
+    write_staged,
 )
 from weightfit.cli.options import Files, Json, read_files, reading
 from weightfit.errors import ConfigError
@@ -88,7 +89,7 @@ def lesson_command(
     if plot:
         from weightfit.report.lesson_plots import plot_lesson
 
-        paths = plot_lesson(result, plot)
+        paths = write_staged(plot, lambda tmp: plot_lesson(result, tmp), folder=True)
     if as_json:
         print(json.dumps(result.to_dict()))
         return

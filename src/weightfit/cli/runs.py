@@ -13,6 +13,7 @@ from weightfit.cli.app import (
     dumps,
     one_line_errors,
     out,
+    write_staged,
 )
 from weightfit.cli.options import Json, RunsPath
 from weightfit.cli.record import _store
@@ -102,7 +103,8 @@ def runs_export(
     from weightfit.report.files import FRAME_SUFFIXES, write_frame
 
     _check_outputs(files={output: FRAME_SUFFIXES})
-    path = write_frame(_store(runs).losses(run_id), output)
+    losses = _store(runs).losses(run_id)
+    (path,) = write_staged(output, lambda tmp: write_frame(losses, tmp), suffixes=FRAME_SUFFIXES)
     out.print(f"wrote {path}", highlight=False)
 
 
@@ -131,5 +133,8 @@ def report_command(
     _check_outputs(files={output: (".html", ".htm")})
     store = _store(runs)
     run = store.get(run_id)
-    path = write_html(store.report(run.id), output, read=store.read_record(run.id), run=run)
+    report, read = store.report(run.id), store.read_record(run.id)
+    (path,) = write_staged(
+        output, lambda tmp: write_html(report, tmp, read=read, run=run), suffixes=(".html", ".htm")
+    )
     out.print(f"wrote {path}", highlight=False)
