@@ -53,6 +53,20 @@ def modal_steps(codes: np.ndarray, ds: np.ndarray, n: int) -> tuple[np.ndarray, 
     mode = np.zeros(n, dtype=np.int64)
     weekend = np.zeros(n)
     if len(step):
+        # few distinct steps (one bar, a weekend, a night): count them per series by hashing,
+        # O(rows), with the distinct steps ranked so that ties go to the smallest
+        inv, uniq = pd.factorize(step)
+        k = len(uniq)
+        if n * k <= 20_000_000:
+            rank = np.empty(k, dtype=np.int64)
+            rank[np.argsort(uniq, kind="stable")] = np.arange(k)
+            counts = np.bincount(owner * k + rank[inv], minlength=n * k).reshape(n, k)
+            has = counts.any(axis=1)
+            mode[has] = np.sort(uniq)[counts[has].argmax(axis=1)]
+            total = counts.sum(axis=1)
+            three = np.bincount(owner, weights=step == 3 * DAY, minlength=n)
+            weekend = np.divide(three, total, out=np.zeros(n), where=total > 0)
+            return mode, weekend
         order = np.lexsort((step, owner))
         o, s = owner[order], step[order]
         new = np.r_[True, (o[1:] != o[:-1]) | (s[1:] != s[:-1])]

@@ -309,8 +309,9 @@ def fit(
     gap_rows = gap_mask(df, holidays=False) if gaps != "include" else None
     across = _across(gap_rows, panel, cutoffs, h, split_rows)
     # training pairs follow the forecasts' rule: a step across a gap or a split is not fitted on
-    breaks = split_rows if gap_rows is None else (gap_rows | split_rows)
-    keep = ~breaks if bool(breaks.any()) else None
+    breaks = split_rows.copy() if gap_rows is None else (gap_rows | split_rows)
+    breaks[panel.offsets[:-1]] = False  # a series' first row is no step (and no pair's target)
+    keep = ~breaks if bool(breaks.any()) else None  # None: every pair, the fastest fits
     still = _still(panel, cutoffs, h)
     if len(still):  # fit the others; say which were set aside and why
         aside = [str(panel.ids[i]) for i in still]
