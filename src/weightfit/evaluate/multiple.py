@@ -21,6 +21,7 @@ from weightfit.evaluate.hac import newey_west
 
 SEED = 0
 REPS = 1000
+MAX_LENGTH = 5_000  # longer loss series are bootstrapped as means of consecutive chunks
 MCS_SIZE = 0.10  # the MCS holds the best model with 90% probability
 MAX_SERIES = 20  # per-series SPA and MCS up to this many series; pooled beyond
 
@@ -93,8 +94,17 @@ def spa_mcs(losses: np.ndarray, names: list[str], h: int = 1) -> dict[str, Any]:
 
     ok = np.isfinite(losses).all(axis=1)
     losses = losses[ok]
+    n = len(losses)
+    chunk = -(-n // MAX_LENGTH)  # 1 up to MAX_LENGTH rows
+    if chunk > 1:  # the bootstrap's cost is reps x rows: keep it bounded on very long series,
+        # on means of `chunk` consecutive losses (the same mean; for weakly dependent losses
+        # nearly the same long-run variance); the oldest n % chunk rows are left out
+        kept = n - n % chunk
+        losses = losses[n - kept :].reshape(kept // chunk, chunk, -1).mean(axis=1)
     block = block_size(len(losses), h)
     options = {"bootstrap": "stationary", "block_size": block, "reps": REPS, "seed": SEED}
+    if chunk > 1:
+        options["means_of"] = chunk
     if len(losses) < 3 or losses.shape[1] < 2:
         return {"spa": None, "mcs": None, "models_tried": losses.shape[1] - 1}
     # arch 8.0's SPA compares the raw mean differentials (its ``studentize`` only sets the
@@ -136,7 +146,7 @@ def spa_mcs(losses: np.ndarray, names: list[str], h: int = 1) -> dict[str, Any]:
             "p_value": float(p["consistent"]),
             "p_lower": float(p["lower"]),
             "p_upper": float(p["upper"]),
-            "n": len(losses),
+            "n": n,
             "alternative": "the best model beats naive",
             "studentized": "by the stationary bootstrap's kernel variance (Hansen 2005)",
             **options,
@@ -146,7 +156,7 @@ def spa_mcs(losses: np.ndarray, names: list[str], h: int = 1) -> dict[str, Any]:
             "size": MCS_SIZE,
             "members": members,
             "p_values": mcs_p,
-            "n": len(losses),
+            "n": n,
             **options,
         },
     }
