@@ -353,9 +353,10 @@ def demo(
     with err.status("fitting Scale, Affine and AutoRegressive(5) on MSFT", spinner="dots"):
         report = fit(frame, ["scale", "affine", "ar:5"], "lstsq", test=0.2)
     render_report(report, out, wide=full)
-    paths = write_staged(plot, lambda tmp: plot_report(report, tmp), folder=True)
+    drawn: list = []  # the figures in the order they were drawn
+    write_staged(plot, lambda tmp: drawn.extend(plot_report(report, tmp)), folder=True)
     out.print(
         f"Plots of the test window and the errors are in {plot}/: "
-        + ", ".join(p.name for p in paths),
+        + ", ".join(p.name for p in drawn),
         highlight=False,
     )
