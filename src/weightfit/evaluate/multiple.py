@@ -99,8 +99,8 @@ def spa_mcs(losses: np.ndarray, names: list[str], h: int = 1) -> dict[str, Any]:
     if chunk > 1:  # the bootstrap's cost is reps x rows: keep it bounded on very long series,
         # on means of `chunk` consecutive losses (the same mean; for weakly dependent losses
         # nearly the same long-run variance); the oldest n % chunk rows are left out
-        kept = n - n % chunk
-        losses = losses[n - kept :].reshape(kept // chunk, chunk, -1).mean(axis=1)
+        whole = n - n % chunk
+        losses = losses[n - whole :].reshape(whole // chunk, chunk, -1).mean(axis=1)
     block = block_size(len(losses), h)
     options = {"bootstrap": "stationary", "block_size": block, "reps": REPS, "seed": SEED}
     if chunk > 1:
