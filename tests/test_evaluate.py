@@ -264,3 +264,24 @@ def test_a_constant_series_is_set_aside_and_said(tmp_path):
     result = run_cli(app, ["fit", str(path), "--id", "ticker", "--no-record"])
     assert result.exit_code == 0, result.stderr
     assert "set aside FLAT: constant over its test part" in " ".join(result.stdout.split())
+
+
+def test_a_pooled_model_has_one_set_of_weights_for_every_series():
+    """``pooled=True`` (``--global``): one weight for all series, the least-squares answer on
+    every series' training pairs together (numpy's lstsq), shared by all forecasts."""
+    df = panel(lengths=(120, 150, 200), seed=8)
+    report = wf.fit(df, ["scale"], "pattern", test=0.25, pooled=True)
+    (name,) = report.fitted
+    assert name == "Scale, global" and report.settings["pooled"] is True
+    weights = {s["id"]: s["models"][name]["weight"] for s in report.series}
+    assert len(set(weights.values())) == 1
+    x, y = [], []
+    for _, part in df.groupby("unique_id", sort=False):
+        v = part["y"].to_numpy()
+        train = len(v) - round(0.25 * len(v))
+        x.append(v[: train - 1])
+        y.append(v[1:train])
+    (w,), *_ = np.linalg.lstsq(np.concatenate(x)[:, None], np.concatenate(y), rcond=None)
+    assert next(iter(weights.values())) == pytest.approx(w, rel=1e-8)
+    alone = wf.fit(df, ["scale"], "pattern", test=0.25)
+    assert len({s["models"]["Scale"]["weight"] for s in alone.series}) == 3

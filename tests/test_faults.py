@@ -268,7 +268,7 @@ BAD = {
 # options with no bad value: switches, and filters where any text is a valid query
 NO_BAD_VALUE = {
     "--json", "--keep-last", "--wide", "--adjust-splits", "--resume", "--record", "--skip-bad",
-    "--full", "--json-series", "--exclude-splits",
+    "--full", "--json-series", "--exclude-splits", "--global",
 }  # fmt: skip
 NO_BAD_VALUE |= {"--force", "--data", "runs list --model", "--help"}
 POSITIONAL = {  # what each command needs besides the option under test

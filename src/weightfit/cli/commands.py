@@ -134,6 +134,14 @@ def fit_command(
             "the verdict on the in-session ones), 'exclude' (left out, counted) or 'include'."
         ),
     ] = "separate",
+    pooled: Annotated[
+        bool,
+        typer.Option(
+            "--global",
+            help="One set of weights for all series, fitted on their pairs together "
+            "(a global model, e.g. one LSTM for every ticker).",
+        ),
+    ] = False,
     metrics: Annotated[
         str,
         typer.Option(
@@ -203,6 +211,7 @@ def fit_command(
         "cv": cv,
         "h": h,
         "gaps": gaps,
+        "pooled": pooled,
         "metrics": [m for m in metrics.split(",") if m.strip()],
         "max_evaluations": max_evaluations,
         "device": device,

@@ -38,14 +38,19 @@ class Fitted:
         search: Any = "lstsq",
         loss: str = "mse",
         max_evaluations: int | None = 20_000,
+        pooled: bool = False,
     ) -> None:
+        """``pooled``: one set of weights for every series, fitted on all their pairs together
+        (a global model, as networks are usually trained on many series); default per series."""
         self.model = get_model(model)
         self.search, self.loss, self.max_evaluations = search, loss, max_evaluations
-        self.name = _model_name(self.model)
+        self.pooled = pooled
+        self.name = _model_name(self.model) + (", global" if pooled else "")
         self.needs = self.model.window + self.model.min_pairs
-        # a linear model under MSE searched by lstsq: the batched engine fits it
+        # a linear model under MSE searched by lstsq: the batched engine fits it per series
         self.closed_form = (
-            isinstance(self.model, LinearModel)
+            not pooled
+            and isinstance(self.model, LinearModel)
             and str(loss) == "mse"
             and (search == "lstsq" or isinstance(search, LeastSquares))
         )
@@ -56,13 +61,15 @@ class Fitted:
         data = Windows.from_values(
             panel.values, panel.offsets, self.model.window, stop=stop, keep=keep
         )
+        if self.pooled:  # every pair as one series': one row of weights, shared by all
+            data = Windows(data.x, data.y, torch.zeros_like(data.series), 1, data.origin)
         objective = Objective(self.model, data, self.loss)
-        start = self.model.initial_weights(panel.n_series)
+        start = self.model.initial_weights(data.n_series)
         strategy = get_strategy(self.search)
         fit = minimize(
             objective, start, strategy, max_evaluations=self.max_evaluations, history=False
         )
-        return fit.weights
+        return fit.weights.expand(panel.n_series, -1) if self.pooled else fit.weights
 
     def forecast(
         self, panel: Panel, series: np.ndarray, cutoff: np.ndarray, h: int, weights: torch.Tensor
@@ -92,14 +99,15 @@ def _model_name(model: Model) -> str:
 
 
 def get_forecaster(
-    spec: Any, search: Any = "lstsq", max_evaluations: int | None = 20_000
+    spec: Any, search: Any = "lstsq", max_evaluations: int | None = 20_000, pooled: bool = False
 ) -> Baseline | Fitted:
-    """A baseline (``"naive"``, ``"seasonal_naive:5"``, ...) or a weight model (``"scale"``)."""
+    """A baseline (``"naive"``, ``"seasonal_naive:5"``, ...) or a weight model (``"scale"``),
+    per series or, with ``pooled``, one set of weights for all series."""
     if isinstance(spec, Baseline | Fitted):
         return spec
     if is_baseline(spec):
         return get_baseline(spec)
-    return Fitted(spec, search, max_evaluations=max_evaluations)
+    return Fitted(spec, search, max_evaluations=max_evaluations, pooled=pooled)
 
 
 @dataclass(frozen=True)

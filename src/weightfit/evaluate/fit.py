@@ -243,9 +243,13 @@ def fit(
     device: str = "cpu",
     tests: bool = True,
     gaps: str = "separate",
+    pooled: bool = False,
     callback: Callable[[str], None] | None = None,
 ) -> Report:
     """Does the model beat the naive baseline? Fit, forecast, measure, test and say.
+
+    ``pooled``: each weight model gets one set of weights for all series, fitted on every
+    series' pairs together (a global model; default: weights per series).
 
     ``test`` holds out each series' last fraction (or everything from a date) for one-step
     forecasts with the weights fitted once on the rest; ``cv`` runs that many rolling-origin
@@ -286,7 +290,7 @@ def fit(
     panel = Panel.from_frame(df)
     _check_range(panel)
     specs = list(model) if isinstance(model, list | tuple) else [model]
-    chosen = [get_forecaster(s, search, max_evaluations) for s in specs]
+    chosen = [get_forecaster(s, search, max_evaluations, pooled) for s in specs]
     fitted = [f for f in chosen if isinstance(f, Fitted)]
     base = list(baselines) if baselines is not None else default_baselines()
     named = {b.name for b in base}
@@ -320,7 +324,7 @@ def fit(
         report = fit(
             kept, model, search, test=test, cv=cv, h=h, step_size=step_size, metrics=metrics,
             baselines=baselines, seasonality=seasonality, max_evaluations=max_evaluations,
-            device=device, tests=tests, gaps=gaps, callback=callback,
+            device=device, tests=tests, gaps=gaps, pooled=pooled, callback=callback,
         )  # fmt: skip
         why = "constant over its test part: naive is exact there and nothing can beat it"
         report.settings["set_aside"] = [{"id": i, "reason": why} for i in aside]
@@ -403,6 +407,7 @@ def fit(
         "seasonality": seasonality,
         "tests": tests,
         "gaps": gaps,
+        "pooled": pooled,
         "nests_naive": nests,
     }
     scores = with_fdr(scores)
