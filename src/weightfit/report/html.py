@@ -208,7 +208,11 @@ def _counts(counter: Counter[str]) -> str:
 
 def _leaderboard(report: Any) -> str:
     table, best = report.table(), report.best()
-    cols = [*report.metrics, "p_value"]
+    n = len(report.describe["rows"])
+    # over several series only scale-free measures mean something: the others are left out
+    metrics = [c for c in report.metrics if n == 1 or table[c].notna().any()]
+    test = "p_dm" if n == 1 and "p_dm" in table else "p_value"
+    cols = [*metrics, test]
     rows = []
     for name, row in table.iterrows():
         cells = [escape(str(name))]
@@ -216,18 +220,24 @@ def _leaderboard(report: Any) -> str:
             text = _fmt(row[c])
             cells.append(f"<span class='best'>{text} *</span>" if best.get(c) == name else text)
         rows.append(cells)
-    html = _table(["model", *map(escape, report.metrics), "DM p"], rows)
+    html = _table(["model", *map(escape, metrics), "DM p" if n == 1 else "pooled p"], rows)
     for name in report.fitted:  # bold the weight models' rows
         html = html.replace(
             f"<tr><td class='t'>{escape(name)}</td>",
             f"<tr class='fitted'><td class='t'>{escape(name)}</td>",
             1,
         )
-    n = len(report.describe["rows"])
-    what = "the mean over all series" if n > 1 else "one series"
+    what = (
+        "one series; * best of each measure; DM p: Diebold-Mariano test against naive (HLN)"
+        if n == 1
+        else f"{n:,} series: scale-free aggregates (mean skill; MASE and RMSSE averaged); "
+        "* best of each; pooled p: one test on scale-free differentials averaged per date "
+        "(Clark-West for models that nest naive, else Diebold-Mariano)"
+    )
     return (
-        f"<section id='leaderboard'><h2>Leaderboard</h2><p class='muted'>{what}; * best of each "
-        "measure; DM p: Diebold-Mariano test against naive (HLN)</p>" + html + "</section>"
+        f"<section id='leaderboard'><h2>Leaderboard</h2><p class='muted'>{escape(what)}</p>"
+        + html
+        + "</section>"
     )
 
 
@@ -264,11 +274,13 @@ def _verdict(report: Any) -> str:
             ]
             for name, m in o["models"].items()
         ]
-        header = ["model", "mean skill", "pooled DM p", "beats naive on", "verdict"]
+        header = ["model", "mean skill", "pooled p", "beats naive on", "verdict"]
         out.append(_table(header, rows))
         out.append(
-            "<p class='muted'>pooled DM: one test on errors scaled by each series' naive RMSE; "
-            "a series counts as beaten when skill &gt; 0 and its own DM p &lt; 0.05</p>"
+            "<p class='muted'>pooled p: one test on each series' loss differential divided by "
+            "its naive MSE, averaged per date (Clark-West for models that nest naive, else "
+            "Diebold-Mariano); beats naive on: series beaten at a 5% false-discovery rate "
+            "(Benjamini-Hochberg)</p>"
         )
     else:
         out.append("<p class='muted'>the tests were skipped (measures only)</p>")
