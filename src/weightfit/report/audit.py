@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.console import Console
 
-from weightfit.report.tables import Column, compact, plain, print_table
+from weightfit.report.tables import Column, compact, print_table
 from weightfit.report.text import safe
 
 ROWS = 40  # checks listed; --json has them all
@@ -28,13 +28,13 @@ def render_audit(result: Any, console: Console, title: str = "Look-ahead audit")
     rows = list(summary.head(ROWS).itertuples())
     columns = [
         Column("cutoff", [_when(r.cutoff) for r in rows], justify="left"),
-        Column("series", [plain(str(r.unique_id)) for r in rows], justify="left"),
+        Column("series", [safe(str(r.unique_id)) for r in rows], justify="left"),
         Column("moved", ["[bold red]yes[/]" if r.moved else "no" for r in rows], justify="left"),
         Column("largest move", [compact(r.max_change) for r in rows], 1),
         Column(
             "relative", [f"{r.relative:.2%}" if r.relative == r.relative else "-" for r in rows]
         ),
-        Column("under", [plain(r.moved_by or "-") for r in rows], 2, "left", wrap=True),
+        Column("under", [safe(r.moved_by or "-") for r in rows], 2, "left", wrap=True),
     ]
     caption = (
         f"{len(summary) - ROWS} more; --json lists every check" if len(summary) > ROWS else None

@@ -12,7 +12,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from weightfit.report.tables import Column, compact, p_value, plain, print_table
+from weightfit.report.tables import Column, compact, p_value, print_table
 from weightfit.report.text import plain as one_line
 from weightfit.report.text import safe
 from weightfit.search import Step
@@ -143,12 +143,12 @@ def render_inspect(meta: dict[str, Any], console: Console) -> None:
     shown = list(meta["series"].items())
     rows = shown[:ROWS]
     columns = [
-        Column("series", [plain(uid) for uid, _ in rows], justify="left"),
+        Column("series", [safe(uid) for uid, _ in rows], justify="left"),
         Column("rows", [str(s["rows"]) for _, s in rows]),
         Column("first", [_when(s["start"]) for _, s in rows], justify="left"),
         Column("last", [_when(s["end"]) for _, s in rows], justify="left"),
         Column("frequency", [s["frequency"] for _, s in rows], 1, "left", wrap=True),
-        Column("price column", [plain(str(s["price_column"])) for _, s in rows], 2, "left"),
+        Column("price column", [safe(str(s["price_column"])) for _, s in rows], 2, "left"),
         Column("dropped", [_dropped(s["dropped"]) for _, s in rows], 2, "left", wrap=True),
     ]
     caption = None
@@ -216,7 +216,7 @@ def render_skipped(skipped: list[dict[str, str]], console: Console) -> None:
     if skipped:
         console.print(f"[yellow]skipped {len(skipped)} bad file(s)[/]:", highlight=False)
     for s in skipped:
-        console.print(f"  {plain(_shown(s['file']))}: {plain(s['reason'])}", highlight=False)
+        console.print(f"  {safe(_shown(s['file']))}: {safe(s['reason'])}", highlight=False)
 
 
 def render_report(report: Any, console: Console, wide: bool = False) -> None:
@@ -295,7 +295,7 @@ def _render_gaps(report: Any, console: Console, wide: bool) -> None:
     )
     names = [n for n in gap["mse"] if n == "Naive" or n in report.fitted]  # --json: all
     columns = [
-        Column("model", [plain(n) for n in names], justify="left"),
+        Column("model", [safe(n) for n in names], justify="left"),
         Column("MSE across gaps", [_fmt(_nan(gap["mse"][n])) for n in names]),
         Column("MSE in session", [_fmt(_nan(gap["mse_scored"][n])) for n in names]),
     ]
@@ -331,7 +331,7 @@ def _leaderboard(report: Any, title: str, uid: str | None, console: Console, wid
     frame = report.table(uid)
     best = report.best(uid)
     names = [str(n) for n in frame.index]
-    columns = [Column("model", [plain(n) for n in names], justify="left")]
+    columns = [Column("model", [safe(n) for n in names], justify="left")]
     for k, c in enumerate(report.metrics):
         cells = []
         for name, value in zip(names, frame[c], strict=True):
@@ -375,7 +375,7 @@ def _overall_table(report: Any, title: str, console: Console, wide: bool) -> Non
         for name, row in rows
     ]
     columns = [
-        Column("model", [plain(name) for name in names], justify="left"),
+        Column("model", [safe(name) for name in names], justify="left"),
         Column("mean skill", cells("skill")),
         Column(
             "pooled p", ["-" if nm == "Naive" else p_value(float(r["p_value"])) for nm, r in rows]
@@ -410,7 +410,7 @@ def _returns_table(report: Any, uid: str, console: Console, wide: bool) -> None:
     names = [str(n) for n in frame.index]
     rows = [row for _, row in frame.iterrows()]
     columns = [
-        Column("model", [plain(name) for name in names], justify="left"),
+        Column("model", [safe(name) for name in names], justify="left"),
         Column("CW p", [p_value(float(r["p_cw"])) for r in rows]),
         Column("MCS", ["yes" if r["mcs"] is True else "" for r in rows], 0, "left"),
         Column("price R²", [_fmt(float(r["r2_price"])) for r in rows]),
@@ -441,11 +441,11 @@ def render_comparison(run: Any, console: Console) -> None:
     result = run.comparison
     rows = list(result.table.itertuples())
     columns = [
-        Column("strategy", [plain(r.strategy) for r in rows], justify="left"),
+        Column("strategy", [safe(r.strategy) for r in rows], justify="left"),
         Column("loss (MSE)", [f"{r.loss:.8g}" for r in rows]),
         Column("distance to optimum", [_fmt(r.distance) for r in rows]),
         Column("evaluations", [f"{r.evaluations:,}" for r in rows]),
-        Column("stop", [plain(r.stop) for r in rows], 1, "left"),
+        Column("stop", [safe(r.stop) for r in rows], 1, "left"),
         Column("seconds", [f"{r.seconds:.3f}" for r in rows], 2),
     ]
     title = (
@@ -469,7 +469,7 @@ def _render_better(r: TutorialResult, console: Console) -> None:
     ]
     rows[0] = (*rows[0][:4], "never")
     columns = [
-        Column("strategy", [plain(row[0]) for row in rows], justify="left"),
+        Column("strategy", [safe(row[0]) for row in rows], justify="left"),
         Column("weight", [f"{row[1]:.10g}" for row in rows]),
         Column("error (MSE)", [compact(float(row[2]), 3) for row in rows]),
         Column("evaluations", [f"{row[3]:,}" for row in rows]),

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from weightfit.report.console import verdict_word
-from weightfit.report.tables import Column, compact, p_value, plain, print_table
+from weightfit.report.tables import Column, compact, p_value, print_table
 from weightfit.report.text import safe
 
 
@@ -51,7 +51,7 @@ def render_lesson(result: Any, console: Console) -> None:
     )
     rows = list(result.scores.items())
     columns = [
-        Column("model", [plain(name) for name, _ in rows], justify="left", wrap=True),
+        Column("model", [safe(name) for name, _ in rows], justify="left", wrap=True),
         Column("RMSE (USD)", [_num(m["rmse"]) for _, m in rows]),
         Column("MAE (USD)", [_num(m["mae"]) for _, m in rows], 1),
         Column("skill", [_num(m["skill"]) for _, m in rows]),

@@ -6,14 +6,14 @@ from typing import Any
 
 from rich.console import Console
 
-from weightfit.report.tables import Column, compact, p_value, plain, print_table
+from weightfit.report.tables import Column, compact, p_value, print_table
 from weightfit.report.text import safe
 
 _fmt = compact
 
 
 def _cell(x: Any) -> str:
-    return plain(x) if isinstance(x, str) else compact(x)
+    return safe(x) if isinstance(x, str) else compact(x)
 
 
 def render_runs(runs: list[Any], console: Console) -> None:
@@ -27,10 +27,10 @@ def render_runs(runs: list[Any], console: Console) -> None:
         Column("kind", [r.kind for r in runs], 2, "left"),
         Column("data", [r.fingerprint[:8] for r in runs], 2, "left"),
         Column("series", [f"{r.n_series:,}" for r in runs], 1),
-        Column("models", [plain(", ".join(r.fitted or r.models)) for r in runs], 1, "left", True),
+        Column("models", [safe(", ".join(r.fitted or r.models)) for r in runs], 1, "left", True),
         Column(
             "verdict",
-            [plain(_short(r)) if r.complete else "[red]incomplete[/]" for r in runs],
+            [safe(_short(r)) if r.complete else "[red]incomplete[/]" for r in runs],
             justify="left",
             wrap=True,
         ),
@@ -78,7 +78,7 @@ def render_run(run: Any, console: Console) -> None:
         first = "model" if run.kind == "fit" else next(iter(run.leaderboard[0]))
         cols = [c for c in run.leaderboard[0] if c != first]
         rows = run.leaderboard
-        columns = [Column(first, [plain(str(r[first])) for r in rows], justify="left")]
+        columns = [Column(first, [safe(str(r[first])) for r in rows], justify="left")]
         measures = [c for c in cols if not isinstance(rows[0][c], str)]
         for c in cols:
             cells = [p_value(r[c]) if c == "p_value" else _cell(r[c]) for r in rows]
@@ -101,7 +101,7 @@ def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
     rows = list(shown.itertuples())
     words = {"b_better": "[green]B better[/]", "a_better": "[red]A better[/]", "same": "same"}
     columns = [
-        Column("series", [plain(str(r.unique_id)) for r in rows], justify="left"),
+        Column("series", [safe(str(r.unique_id)) for r in rows], justify="left"),
         Column("forecasts", [f"{r.forecasts:,}" for r in rows], 2),
         Column("MSE A", [_fmt(r.mse_a) for r in rows], 1),
         Column("MSE B", [_fmt(r.mse_b) for r in rows], 1),
@@ -116,4 +116,4 @@ def render_run_comparison(result: Any, console: Console, top: int = 10) -> None:
     if len(shown) < len(series):
         caption = f"the {top} series where B gains most and the {top} where it loses most"
     print_table(console, columns, title=title, caption=caption)
-    console.print(f"[bold]{plain(result.summary())}[/]", highlight=False)
+    console.print(f"[bold]{safe(result.summary())}[/]", highlight=False)

@@ -18,8 +18,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from weightfit.report.text import safe
-
 GAP = 2  # between columns: one space of padding and the box's (blank) divider
 
 
@@ -161,9 +159,3 @@ def _stacked(console: Console, columns: Sequence[Column], styles: list[str | Non
         for c in rest:
             line = Text.assemble(f"  {c.header}: ", Text.from_markup(c.cells[r]))
             console.print(line)
-
-
-def plain(text: object) -> str:
-    """Data text for a cell: control characters removed and rich markup escaped (names such
-    as ``[x]`` print as they are; see ``report.text.safe``)."""
-    return safe(text)
