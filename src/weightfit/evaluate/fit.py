@@ -25,8 +25,9 @@ from weightfit.evaluate.cv import (
 )
 from weightfit.evaluate.cw import clark_west
 from weightfit.evaluate.dm import diebold_mariano
-from weightfit.evaluate.report import Report, overall, with_fdr
+from weightfit.evaluate.report import Report, with_fdr
 from weightfit.evaluate.returns import returns_view
+from weightfit.evaluate.summary import Summary, Tally
 from weightfit.models.baselines import Baseline, Naive, default_baselines
 
 
@@ -411,15 +412,17 @@ def fit(
         "nests_naive": nests,
     }
     scores = with_fdr(scores)
-    summary = overall(scores, frame, names, fitted_names, settings)
+    one = Summary.of(scores, frame, apart, names, fitted_names, settings, panel.ids, series)
+    tally = Tally([one])
     return Report(
         forecasts=frame,
         scores=scores,
         describe=describe,
-        overall=summary,
+        overall=tally.overall(),
         models=names,
         fitted=fitted_names,
         metrics=metric_names,
         settings=settings,
         apart=apart,
+        tally=tally,
     )

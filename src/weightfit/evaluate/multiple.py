@@ -64,8 +64,13 @@ def pooled_test(d: np.ndarray, dates: np.ndarray, h: int, one_sided: bool) -> di
     naive minus model, so positive favours the model) is zero, on the cross-sectional mean at
     each date. ``one_sided``: the alternative is "the model is better" (Clark-West);
     otherwise two-sided (Diebold-Mariano). p from Student's t with n - 1 degrees of freedom."""
-    series = by_date(d, dates)  # (D,)
-    series = series[np.isfinite(series)]
+    return pooled_test_of(by_date(d, dates), h, one_sided)
+
+
+def pooled_test_of(means: np.ndarray, h: int, one_sided: bool) -> dict[str, Any]:
+    """``pooled_test`` on the (D,) cross-sectional means per date, in time order (NaN dates
+    left out): what partitions add up to (``summary.Tally``)."""
+    series = means[np.isfinite(means)]
     lags = pooled_lags(len(series), h)
     mean, se, n = newey_west(series, lags=lags, n_series=1)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,5 +1,5 @@
-"""``Report``: what ``weightfit.fit`` found, as plain tables; the overall verdict over all series;
-``combine`` for reports on disjoint sets of series (partitions)."""
+"""``Report``: what ``weightfit.fit`` found, as plain tables, with the overall verdict over all
+series (``summary.Tally``); ``combine`` for reports on disjoint sets of series (partitions)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from weightfit.errors import ConfigError
 from weightfit.evaluate import metrics as m
 from weightfit.evaluate import multiple as mt
 from weightfit.evaluate import verdict as v
-from weightfit.evaluate.multiple import fdr, pooled_test, spa_mcs
+from weightfit.evaluate.multiple import fdr
+from weightfit.evaluate.summary import Summary, Tally
 
 RETURNS = ("r2_price", "r2_return", "hit_rate", "hit_base", "pt", "p_pt")
 TESTS = ("test", "p_value", "q_value", "dm", "p_dm", "p_value_abs", "cw", "p_cw")
-SCALE_FREE = ("mape", "smape", "mase", "rmsse", "theil_u2", "skill", "direction")
 
 SERIES_IN_JSON = 1000  # beyond this, to_dict() summarises the series instead of listing them
 
@@ -37,13 +37,49 @@ class Report:
     metrics: list[str]
     settings: dict[str, Any] = field(default_factory=dict)
     apart: pd.DataFrame | None = None  # forecasts set apart: as ``forecasts``, and ``across``
+    tally: Tally | None = field(default=None, repr=False)  # what ``overall`` was built from
+    rows_kept: bool = True  # False: forecasts and scores were not kept (``without_rows``)
     _series: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def summary(self) -> Tally:
+        """The per-series columns and per-date sums the overall verdict is built from (built
+        from the tables when the report came without them: a stored run)."""
+        if self.tally is None:
+            ids = self.scores["unique_id"].to_numpy()[: len(self.describe["rows"])]
+            one = Summary.of(self.scores, self.forecasts, self.apart, self.models, self.fitted,
+                             self.settings, ids)  # fmt: skip
+            self.tally = Tally([one])
+        return self.tally
+
+    def without_rows(self, where: str = "") -> Report:
+        """This report without its forecasts and per-series scores (the summary, the overall
+        verdict and the per-series record stay): what a partition of a big run keeps in
+        memory. ``where``: where the rows went, said when they are asked for."""
+        self.summary  # noqa: B018 - built now, while the tables are here
+        empty = self.forecasts.iloc[:0], self.scores.iloc[:0]
+        settings = {**self.settings, "rows_written_to": where} if where else self.settings
+        return Report(forecasts=empty[0], scores=empty[1], describe=self.describe,
+                      overall=self.overall, models=self.models, fitted=self.fitted,
+                      metrics=self.metrics, settings=settings, apart=None, tally=self.tally,
+                      rows_kept=False)  # fmt: skip
+
+    def _need_rows(self, what: str) -> None:
+        if not self.rows_kept:
+            where = self.settings.get("rows_written_to")
+            went = f"they were written to {where}" if where else "ask for them"
+            raise ConfigError(
+                f"{what}: this report of {len(self.describe['rows']):,} series kept no "
+                f"per-series rows in memory; {went} (fit_files(output=..., forecasts=...) or "
+                "keep_rows=True; --output and --forecasts on the command line)"
+            )
 
     @property
     def series(self) -> list[dict[str, Any]]:
         """Per series: id, rows, dates, price column, each model's measures and verdict, the
         series' verdict and warnings. Built on first use, in one pass over the scores."""
         if self._series is None:
+            self._need_rows("the per-series entries")
             self._series = _series_entries(self)
         return self._series
 
@@ -67,40 +103,12 @@ class Report:
         scored ones (``mse_scored``; pooled over series, so for one series or one scale); for the
         ones across an excluded split (``split``): ``count`` and the splits (series, date,
         ratio). ``gap`` is None with ``gaps="include"`` (not looked for)."""
-        apart = self.apart if self.apart is not None else self.forecasts.iloc[:0]
-        scored = self.forecasts
-        total = len(scored) + len(apart)
-        gap = apart[apart["across"] == "gap"] if "across" in apart else apart
-        naive_all = float(((scored["y"] - scored["Naive"]) ** 2).sum())
-        naive_gap = float(((gap["y"] - gap["Naive"]) ** 2).sum())
-        naive_all += float(((apart["y"] - apart["Naive"]) ** 2).sum())
-        mode = self.settings.get("gaps", "include")
-        return {
-            "mode": mode,
-            "forecasts": total,
-            "scored": len(scored),
-            "gap": None  # not looked for
-            if mode == "include"
-            else {
-                "count": len(gap),
-                "share": _num(len(gap) / total) if total else None,
-                "naive_error_share": _num(naive_gap / naive_all) if naive_all > 0 else None,
-                "mse": {
-                    n: _num(float(((gap["y"] - gap[n]) ** 2).mean())) if len(gap) else None
-                    for n in self.models
-                },
-                "mse_scored": {
-                    n: _num(float(((scored["y"] - scored[n]) ** 2).mean())) for n in self.models
-                },
-            },
-            "split": {
-                "count": len(apart) - len(gap),
-                "splits": [
-                    {k: sp[k] for k in ("series", "date", "ratio")}
-                    for sp in self.describe.get("excluded_splits", [])
-                ],
-            },
-        }
+        out = self.summary.gaps()
+        out["split"]["splits"] = [
+            {k: sp[k] for k in ("series", "date", "ratio")}
+            for sp in self.describe.get("excluded_splits", [])
+        ]
+        return out
 
     def table(self, series: str | None = None) -> pd.DataFrame:
         """Models by measures. For one series: its measures, the test that decides and its
@@ -112,6 +120,7 @@ class Report:
         count of series beaten at a 5% false-discovery rate."""
         if series is None and len(self.describe["rows"]) > 1:
             return _overall_table(self)
+        self._need_rows(f"the table of series {series!r}")
         rows = self.scores if series is None else self.scores[self.scores.unique_id == series]
         uid = str(rows.unique_id.iloc[0])
         cols = [*self.metrics, *[c for c in (*TESTS, *RETURNS) if c in rows]]
@@ -134,6 +143,7 @@ class Report:
         """One row per series and model: measures, every test (statistic, p-value, and the
         options: tested forecasts ``n``, HAC ``lags``, the bootstrap's block size and seed),
         the SPA p-value of the series, MCS membership, the returns view and the verdict."""
+        self._need_rows("the per-series table")
         frame = self.scores.copy()
         h = int(self.settings.get("h", 1))
         frame["n"] = np.tile(np.asarray(self.describe["test_rows"]) // h, len(self.models))
@@ -176,15 +186,9 @@ class Report:
                 "settings": self.settings,
                 **more,
             }
-        fitted = self.scores[self.scores.model.isin(self.fitted)]
-        counts = fitted.groupby("model", sort=False)["status"].value_counts()
         summary = {
             "series": n_series,
-            "status_counts": {
-                name: {str(k): int(v) for k, v in counts[name].items()}
-                for name in self.fitted
-                if name in counts.index.get_level_values(0)
-            },
+            "status_counts": self.summary.status_counts(),
             "note": f"per-series entries left out above {SERIES_IN_JSON} series; ask for them "
             "with series=True (--json-series) or write them with --output",
         }
@@ -316,19 +320,17 @@ def _overall_table(report: Report) -> pd.DataFrame:
     """The all-series leaderboard: scale-free aggregates only (see ``Report.table``)."""
     models = report.overall.get("models", {})
     members = (report.overall.get("multiple", {}).get("pooled", {}).get("mcs") or {}).get("members")
-    free = [c for c in dict.fromkeys([*report.metrics, "mase", "rmsse"]) if c in SCALE_FREE]
-    means = report.scores.groupby("model", sort=False)[
-        [c for c in free if c in report.scores]
-    ].mean()
+    means = report.summary.means()
     rows = []
     for name in report.models:
         o = models.get(name, {})
-        row = {c: means.loc[name, c] if c in means else np.nan for c in report.metrics}
+        mean = means.get(name, {})
+        row = {c: mean.get(c, np.nan) for c in report.metrics}
         row.update(
             median_skill=o.get("median_skill"),
             relative_mse=o.get("gmean_relative_mse"),
-            mase=means.loc[name, "mase"] if "mase" in means else None,
-            rmsse=means.loc[name, "rmsse"] if "rmsse" in means else None,
+            mase=mean.get("mase"),
+            rmsse=mean.get("rmsse"),
             p_value=o.get("p_value"),
             test=o.get("test"),
             beats=o.get("beats_naive_on"),
@@ -342,157 +344,21 @@ def _overall_table(report: Report) -> pd.DataFrame:
     return frame
 
 
-def overall(
-    scores: pd.DataFrame,
-    forecasts: pd.DataFrame,
-    models: list[str],
-    fitted: list[str],
-    settings: dict[str, Any],
-) -> dict[str, Any]:
-    """Over all series, for every candidate (baselines and fitted models alike): scale-free
-    aggregates (mean and median skill, the geometric mean of relative MSE, mean MASE and
-    RMSSE), the count of series it beats naive on at a 5% false-discovery rate (q-values of
-    ``with_fdr``), and one pooled test on scale-free differentials (each series' loss
-    differential over its naive MSE, averaged across series per forecast date, Newey-West over
-    time): Clark-West for a model that nests naive, Diebold-Mariano otherwise. Then Hansen's
-    SPA and the MCS (``multiple``): per series up to ``multiple.MAX_SERIES`` series, and on the
-    pooled scale-free losses when there are several. Built from the scores and forecasts
-    alone, so partial runs combine into the same answer."""
-    codes, uniques = pd.factorize(forecasts["unique_id"], sort=False)
-    n_series = len(uniques)
-    if not settings.get("tests", True):
-        return {"series": n_series}
-    h = int(settings.get("h", 1))
-    nests = settings.get("nests_naive", {})
-    candidates = [n for n in models if n != "Naive"]
-    y = forecasts["y"].to_numpy()
-    naive_err = y - forecasts["Naive"].to_numpy()
-    count = np.bincount(codes, minlength=n_series)
-    naive_mse = np.bincount(codes, weights=naive_err**2, minlength=n_series) / count
-    scale = np.where(naive_mse > 0, naive_mse, np.nan)[codes]  # (N,) each row's naive MSE
-    horizon = np.arange(len(forecasts)) % h + 1  # each window's h forecasts are consecutive
-    at_h = (horizon == h) & np.isfinite(scale)  # the h-step errors, autocorrelated to lag h - 1
-    dates = pd.factorize(forecasts["ds"].to_numpy()[at_h], sort=True)[0]
-    ne = naive_err[at_h]
-    out: dict[str, Any] = {"series": n_series, "models": {}}
-    judged = {}
-    for name in candidates:
-        rows = scores[scores.model == name]
-        skill = rows["skill"].to_numpy(dtype=float)
-        e = (y - forecasts[name].to_numpy())[at_h]
-        sc = scale[at_h]
-        dm = pooled_test((ne * ne - e * e) / sc, dates, h, one_sided=False)
-        tests = {"diebold_mariano": dm}
-        p_cw = np.nan
-        if nests.get(name) is not None:
-            gap = e - ne
-            f = ne * ne - (e * e - gap * gap)
-            tests["clark_west"] = pooled_test(f / sc, dates, h, one_sided=True)
-            p_cw = _nan(tests["clark_west"]["p_value"])
-        mean_skill = float(np.nanmean(skill)) if np.isfinite(skill).any() else np.nan
-        _, p_, test_ = v.decide(
-            np.array([mean_skill]),
-            np.array([_nan(dm["p_value"])]),
-            np.array([p_cw]),
-            nests.get(name) is not None,
-        )
-        status, words = v.judge(mean_skill, float(p_[0]), f"pooled {test_[0]}")
-        if n_series == 1:  # one series: its own tests are the answer
-            status, words = str(rows["status"].iloc[0]), v.verdicts_of(rows)[0]
-        q = rows["q_value"].to_numpy(dtype=float) if "q_value" in rows else np.full(len(rows), 1)
-        beats = int(((q < v.ALPHA) & (skill > 0)).sum())
-        raw = int((rows["status"] == "beats").sum())
-        relative = 1 - skill
-        ok = np.isfinite(relative) & (relative > 0)
-        count_words = (
-            f"beats naive on {beats} of {n_series} series at a 5% false-discovery rate"
-            f" ({raw} unadjusted)"
-            if n_series > 1
-            else ""
-        )
-        out["models"][name] = {
-            "fitted": name in fitted,
-            "nests_naive": nests.get(name),
-            "mean_skill": _num(mean_skill),
-            "median_skill": _num(float(np.nanmedian(skill)) if ok.any() else np.nan),
-            "gmean_relative_mse": _num(float(np.exp(np.log(relative[ok]).mean())))
-            if ok.any()
-            else None,
-            "mase": _num(float(np.nanmean(rows["mase"]))) if "mase" in rows else None,
-            "rmsse": _num(float(np.nanmean(rows["rmsse"]))) if "rmsse" in rows else None,
-            "p_value": _num(float(p_[0])),
-            "test": f"pooled {test_[0]}",
-            "pooled": tests,
-            "beats_naive_on": beats,
-            "beats_naive_unadjusted": raw,
-            "status": status,
-            "verdict": f"{words}; {count_words}" if count_words else words,
-        }
-        judged[name] = {
-            "status": status,
-            "skill": mean_skill,
-            "verdict": out["models"][name]["verdict"],
-        }
-    out["multiple"] = _multiple(forecasts, codes, uniques, at_h, dates, scale, candidates, h)
-    pooled = out["multiple"].get("pooled") or next(
-        iter(out["multiple"].get("series", {}).values()), None
-    )
-    verdict = v.summarise(judged, fitted)
-    more = v.multiple_words(pooled)
-    out["verdict"] = f"{verdict}; {more}" if more else verdict
-    return out
-
-
-def _multiple(
-    forecasts: pd.DataFrame,
-    codes: np.ndarray,
-    uniques: Any,
-    at_h: np.ndarray,
-    dates: np.ndarray,
-    scale: np.ndarray,
-    candidates: list[str],
-    h: int,
-) -> dict[str, Any]:
-    """SPA and MCS of every candidate against naive: per series (a few series), and on the
-    pooled scale-free losses (several series)."""
-    if not candidates:
-        return {}
-    names = ["Naive", *candidates]
-    y = forecasts["y"].to_numpy()[at_h]
-    losses = np.stack([(y - forecasts[n].to_numpy()[at_h]) ** 2 for n in names], axis=1)  # (N, M)
-    n_series = len(uniques)
-    out: dict[str, Any] = {}
-    if n_series <= mt.MAX_SERIES:
-        c = codes[at_h]
-        out["series"] = {
-            str(uid): spa_mcs(losses[c == s], names, h) for s, uid in enumerate(uniques)
-        }
-    if n_series > 1:
-        relative = losses / scale[at_h][:, None]  # each series' losses over its naive MSE
-        pooled = spa_mcs(mt.by_date(relative, dates), names, h)
-        out["pooled"] = {
-            "scope": "the cross-sectional mean of the losses over naive MSE per date",
-            **pooled,
-        }
-    return out
-
-
-def _nan(x: float | None) -> float:
-    return np.nan if x is None else float(x)
-
-
 def combine(parts: Sequence[Report]) -> Report:
-    """One report from reports on disjoint sets of series (partitions), as if run at once."""
+    """One report from reports on disjoint sets of series (partitions), as if run at once: the
+    overall verdict from their summaries added in order (``summary.Tally``), bit for bit that
+    of one run; the tables concatenated where every part kept them."""
     if len(parts) == 1:
         return parts[0]
     first = parts[0]
-    ids = pd.concat([p.scores.unique_id for p in parts])
-    per_model = ids.groupby(pd.concat([p.scores.model for p in parts])).size()
-    if int(per_model.max()) != ids.nunique():
-        raise ConfigError("two partitions hold the same series id; give each ticker one file")
     for p in parts[1:]:
         if p.models != first.models or p.metrics != first.metrics:
             raise ConfigError("partitions were fitted with different models or measures")
+    tally = Tally(p.summary for p in parts)
+    ids = tally.ids()
+    if not pd.Index(ids).is_unique:
+        raise ConfigError("two partitions hold the same series id; give each ticker one file")
+    kept = all(p.rows_kept for p in parts)
     n = len(first.models)
     scores = pd.concat(  # model-major, as each part: all series of model 1, then model 2, ...
         [
@@ -502,6 +368,8 @@ def combine(parts: Sequence[Report]) -> Report:
         ],
         ignore_index=True,
     )
+    if kept:
+        scores["q_value"] = tally.q_values().ravel()  # the q-values depend on all the series
     forecasts = pd.concat([p.forecasts for p in parts], ignore_index=True)
     weights = {
         name: (labels, np.concatenate([p.describe["weights"][name][1] for p in parts]))
@@ -520,17 +388,18 @@ def combine(parts: Sequence[Report]) -> Report:
         },
     }
     aparts = [p.apart for p in parts if p.apart is not None]
-    scores = with_fdr(scores)  # the q-values depend on all the series
     return Report(
         forecasts=forecasts,
         scores=scores,
         describe=describe,
-        overall=overall(scores, forecasts, first.models, first.fitted, first.settings),
+        overall=tally.overall(),
         models=first.models,
         fitted=first.fitted,
         metrics=first.metrics,
         settings=_merged_settings(parts),
-        apart=pd.concat(aparts, ignore_index=True) if aparts else None,
+        apart=pd.concat(aparts, ignore_index=True) if aparts and kept else None,
+        tally=tally,
+        rows_kept=kept,
     )
 
 
