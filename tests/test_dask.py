@@ -95,12 +95,12 @@ def test_interrupt_keeps_finished_partitions_and_resume_finishes(folder, tmp_pat
     calls = []
     pressed = []
 
-    def flaky(files, read, fit):  # Ctrl-C, once, during the fourth partition
+    def flaky(files, read, fit, *more):  # Ctrl-C, once, during the fourth partition
         calls.append(files)
         if len(calls) == 4 and not pressed:
             pressed.append(True)
             raise KeyboardInterrupt
-        return real(files, read, fit)
+        return real(files, read, fit, *more)
 
     monkeypatch.setattr(parts, "fit_partition", flaky)
     with pytest.raises(parts.Interrupted, match="interrupted after 3 of 10 partitions"):

@@ -10,7 +10,7 @@ from weightfit import DataError
 from weightfit.atomic import atomic_write
 from weightfit.cli import app
 from weightfit.data import sample, sample_path, tutorial
-from weightfit.report.files import write_frame
+from weightfit.atomic import write_frame
 
 from .conftest import run_cli
 from .test_read_formats import NASDAQ, YAHOO

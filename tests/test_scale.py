@@ -151,16 +151,15 @@ CHILD = textwrap.dedent(
     watcher = threading.Thread(target=watch)
     watcher.start()
     settings = {"model": ["scale"], "cv": 7}
-    report = fit_files(path, settings=settings, memory=budget, folder=out + "/kept")
+    report = fit_files(path, settings=settings, memory=budget, folder=out + "/kept",
+                       output=out + "/table.parquet", forecasts=out + "/forecasts.parquet")
     running[0] = False
     watcher.join()
     peak = peak[0]
-    report.forecasts.to_parquet(out + "/forecasts.parquet")
-    report.scores.to_parquet(out + "/scores.parquet")
     import json
     parts = len(partitions(path, memory=budget))
-    json.dump({"grew": peak - before, "overall": report.overall, "parts": parts},
-              open(out + "/run.json", "w"))
+    json.dump({"grew": peak - before, "overall": report.overall, "parts": parts,
+               "kept": report.rows_kept, "gaps": report.gaps}, open(out + "/run.json", "w"))
     """
 )
 
@@ -182,13 +181,14 @@ def test_a_file_bigger_than_the_budget_runs_inside_it_and_equals_one_run(tmp_pat
     assert run["parts"] >= 4
     print(f"peak grew by {run['grew'] / 2**20:.0f} MB in {run['parts']} partitions")
     assert run["grew"] < BUDGET, f"peak grew by {run['grew'] / 2**20:.0f} MB"
+    assert not run["kept"]  # bigger than the budget: the rows went to the files, a part at a time
     alone = wf.fit(read_prices(path), "scale", cv=7)  # oracle: the same fit, in memory at once
     got = pd.read_parquet(tmp_path / "forecasts.parquet")
     pd.testing.assert_frame_equal(got, alone.forecasts, check_exact=True)
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(tmp_path / "scores.parquet"), alone.scores, check_exact=True
-    )
-    assert run["overall"] == json.loads(json.dumps(alone.overall))
+    table = pd.read_parquet(tmp_path / "table.parquet")
+    pd.testing.assert_frame_equal(table, alone.to_frame(), check_exact=True)
+    assert run["overall"] == json.loads(json.dumps(alone.overall))  # bit for bit
+    assert run["gaps"] == json.loads(json.dumps(alone.gaps))
 
 
 def test_json_is_bounded_for_many_series_unless_asked():

@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from weightfit.errors import ConfigError
 
@@ -202,3 +203,99 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+FRAME_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+def _frame_suffix(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FRAME_SUFFIXES:
+        raise ConfigError(
+            f"Invalid output {str(path)!r}: expected a file ending in .csv or .parquet"
+        )
+    return suffix
+
+
+def write_frame(frame: Any, path: str | Path) -> Path:
+    """A pandas frame to ``.csv`` or ``.parquet`` (no index), atomically."""
+    with FrameWriter(path) as writer:
+        writer.write(frame)
+    return Path(path)
+
+
+class FrameWriter:
+    """Frames appended in order to one ``.csv`` or ``.parquet`` file, which appears (by an
+    atomic rename) only when the ``with`` block ends without an error: the way a table of
+    millions of rows is written a partition at a time, never held whole.
+
+    The columns and their types are the first frame's (a column that is all None there is
+    text); every later frame must have the same columns.
+
+    >>> import tempfile, pandas as pd
+    >>> path = Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> with FrameWriter(path) as w:
+    ...     w.write(pd.DataFrame({"a": [1, 2], "b": [None, None]}))
+    ...     w.write(pd.DataFrame({"a": [3], "b": ["x"]}))
+    >>> pd.read_parquet(path)["b"].tolist()
+    [None, None, 'x']
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.suffix = _frame_suffix(path)
+        self.rows = 0
+        self._tmp: Path | None = None
+        self._writer: Any = None
+        self._schema: Any = None
+
+    def __enter__(self) -> FrameWriter:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            clean_stale(self.path)
+            self._tmp = temporary(self.path, self.path.suffix)
+            self._tmp.touch(exist_ok=False)
+        except OSError as e:
+            raise ConfigError(f"cannot write {str(self.path)!r}: {e.strerror or e}") from None
+        return self
+
+    def write(self, frame: Any) -> None:
+        """Append ``frame``'s rows (a pandas DataFrame; its index is not written)."""
+        assert self._tmp is not None, "use FrameWriter in a with block"
+        if self.suffix == ".csv":
+            frame.to_csv(self._tmp, index=False, header=self.rows == 0, mode="a")
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            plain = frame.copy(deep=False)
+            plain.attrs = {}
+            if self._schema is None:
+                table = pa.Table.from_pandas(plain, preserve_index=False)
+                fields = [
+                    f.with_type(pa.string()) if pa.types.is_null(f.type) else f
+                    for f in table.schema
+                ]
+                self._schema = pa.schema(fields, metadata=table.schema.metadata)
+                self._writer = pq.ParquetWriter(self._tmp, self._schema)
+            table = pa.Table.from_pandas(plain, schema=self._schema, preserve_index=False)
+            self._writer.write_table(table)
+        self.rows += len(frame)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        assert self._tmp is not None
+        try:
+            if self._writer is not None:
+                self._writer.close()
+            if kind is None:
+                os.chmod(self._tmp, 0o666 & ~_umask())
+                os.replace(self._tmp, self.path)
+        except OSError as e:
+            raise ConfigError(f"cannot write {str(self.path)!r}: {e.strerror or e}") from None
+        finally:
+            self._tmp.unlink(missing_ok=True)

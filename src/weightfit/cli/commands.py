@@ -88,9 +88,9 @@ def fetch(
     """Download a price history through yfinance (needs the 'fetch' extra and the network).
 
     Example: weightfit fetch MSFT --start 2024-01-01 --output msft.csv"""
+    from weightfit.atomic import FRAME_SUFFIXES, write_frame
     from weightfit.data.fetch import fetch as download
     from weightfit.report.console import render_inspect
-    from weightfit.report.files import FRAME_SUFFIXES, write_frame
 
     _check_outputs(files={output: FRAME_SUFFIXES})
     frame = download(ticker, start=start, end=end, interval=interval)
@@ -198,10 +198,9 @@ def fit_command(
 
     Exit 0: done; 2: bad input, every unreadable file listed (--skip-bad fits the others);
     130: interrupted (--resume finishes)."""
-    from weightfit.atomic import OutputSet
+    from weightfit.atomic import FRAME_SUFFIXES, OutputSet
     from weightfit.engine.partitions import check_fit_files
     from weightfit.report.console import render_read, render_report
-    from weightfit.report.files import FRAME_SUFFIXES, write_frame
     from weightfit.report.plots import plot_report
 
     settings = {
@@ -228,13 +227,15 @@ def fit_command(
         forecasts_out = outputs.add(forecasts, suffixes=FRAME_SUFFIXES) if forecasts else None
         plot_out = outputs.add(plot, folder=True) if plot else None
         html_out = outputs.add(html, suffixes=(".html", ".htm")) if html else None
-        report = _fit_files(files, read, settings, files_per_partition, memory, resume, dask)
+        staged = {  # written by the run, a partition at a time when it is big
+            "output": outputs.stage(frame_out) if frame_out else None,
+            "forecasts": outputs.stage(forecasts_out) if forecasts_out else None,
+        }
+        report = _fit_files(
+            files, read, settings, files_per_partition, memory, resume, dask, **staged
+        )
         staged_html = outputs.stage(html_out) if html_out else None
         _keep(report, record, runs, staged_html)
-        if frame_out:
-            write_frame(report.to_frame(), outputs.stage(frame_out))
-        if forecasts_out:
-            write_frame(report.forecasts, outputs.stage(forecasts_out))
         if plot_out:
             plot_report(report, outputs.stage(plot_out))
         written = outputs.commit()  # all renamed into place together, at the end
@@ -256,6 +257,8 @@ def _fit_files(
     memory: str | None,
     resume: bool,
     dask: str | None,
+    output: Any = None,
+    forecasts: Any = None,
 ) -> Any:
     """``fit_files`` under a progress bar; Ctrl-C between partitions keeps what finished."""
     from weightfit.engine.partitions import Interrupted, fit_files
@@ -278,6 +281,8 @@ def _fit_files(
                 resume=resume,
                 dask=dask,
                 callback=tick,
+                output=output,
+                forecasts=forecasts,
             )
         except Interrupted as e:
             done = plain(e).removeprefix("interrupted")

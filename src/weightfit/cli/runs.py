@@ -100,7 +100,7 @@ def runs_export(
     """Every forecast of a run, long: unique_id, ds, cutoff, model, y, y_hat, loss.
 
     Example: weightfit runs export 1 -o forecasts.csv"""
-    from weightfit.report.files import FRAME_SUFFIXES, write_frame
+    from weightfit.atomic import FRAME_SUFFIXES, write_frame
 
     _check_outputs(files={output: FRAME_SUFFIXES})
     losses = _store(runs).losses(run_id)

@@ -1,11 +1,14 @@
 """Finished partitions on disk, as plain data: Parquet tables and one JSON file, never pickle.
 
-A checkpoint is a folder ``part-NNNNN/`` holding ``forecasts.parquet``, ``scores.parquet``,
-``series.parquet`` (per-series rows, dates, test rows and weights) and ``report.json``
-(everything else, with the key of the inputs that produced it). Loading one runs no code from
-the files: Parquet and JSON are parsed as data, and the JSON is checked against the schema
-below before anything is built from it. A checkpoint whose key differs from the inputs' key
-(a file's size, time or content changed, or another setting) is stale: it is not used.
+A checkpoint is a folder ``part-NNNNN/`` holding ``series.parquet`` (per-series rows, dates,
+test rows and weights), the partition's summary (``summary.parquet``: its per-series columns;
+``dates.parquet``: its h-step rows; see ``evaluate.summary``), ``report.json`` (everything
+else, with the key of the inputs that produced it) and, when the rows are kept or written,
+``forecasts.parquet``, ``scores.parquet`` (one row group per model) and ``apart.parquet``.
+Loading one runs no code from the files: Parquet and JSON are parsed as data, and the JSON is
+checked against the schema below before anything is built from it. A checkpoint whose key
+differs from the inputs' key (a file's size, time or content changed, or another setting) is
+stale: it is not used.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from weightfit.data.arrow import Rows
 from weightfit.data.panel import SeriesRecords, json_default
 from weightfit.errors import ConfigError
 from weightfit.evaluate.report import Report
+from weightfit.evaluate.summary import Summary, Tally
 
-SCHEMA = 1
+SCHEMA = 2
 SERIES_COLUMNS = ("rows", "start", "end", "test_rows", "test_start")
 _FIELDS = {  # report.json: key -> type
     "schema": int,
@@ -103,12 +107,30 @@ class Checkpoints:
         """Whether a checkpoint (from any inputs) exists for partition ``index``."""
         return (self.path(index) / "report.json").is_file()
 
-    def save(self, index: int, key: str, report: Report) -> None:
-        """Write the partition's report; ``report.json`` last, so a half-written one is absent."""
+    def save_rows(self, index: int, report: Report) -> Path:
+        """Write the partition's forecasts and scores (where a worker fits it); ``save``
+        completes the checkpoint. The scores go one row group per model."""
         path = self.path(index)
         if path.exists():
             shutil.rmtree(path)
         path.mkdir(parents=True)
+        n_series = max(len(report.describe["rows"]), 1)
+        _write_parquet(report.forecasts, path / "forecasts.parquet")
+        _write_parquet(report.scores, path / "scores.parquet", row_group_size=n_series)
+        if report.apart is not None:  # the forecasts set apart (gaps, splits)
+            _write_parquet(report.apart, path / "apart.parquet")
+        return path
+
+    def save(self, index: int, key: str, report: Report, rows_written: bool = False) -> None:
+        """Write the partition's report: its rows too when it kept them (``rows_written``:
+        ``save_rows`` wrote them); ``report.json`` last, so a half-written one is absent."""
+        path = self.path(index)
+        if report.rows_kept:
+            self.save_rows(index, report)
+        elif not rows_written:
+            if path.exists():
+                shutil.rmtree(path)
+            path.mkdir(parents=True)
         d = report.describe
         series = pd.DataFrame(
             {k: np.asarray(d[k]) for k in SERIES_COLUMNS if k in d}
@@ -118,26 +140,27 @@ class Checkpoints:
                 for j, label in enumerate(labels)
             }
         )
-        for name, frame in (
-            ("forecasts", report.forecasts),
-            ("scores", report.scores),
-            ("series", series),
-        ):
-            _write_parquet(frame, path / f"{name}.parquet")
-        if report.apart is not None:  # the forecasts set apart (gaps, splits)
-            _write_parquet(report.apart, path / "apart.parquet")
+        _write_parquet(series, path / "series.parquet")
+        one = report.summary.only  # a partition's own summary, its h-step rows unsummed
+        if one is None:
+            raise ValueError("a checkpoint holds one partition's report, not a combined one")
+        losses = _save_summary(one, path)
         head = {
             "schema": SCHEMA,
             "key": key,
+            "rows": bool(report.rows_kept or rows_written),
+            "rows_kept": report.rows_kept,
             **_meta(d["meta"]),
             "sources": d.get("sources", []),
             "skipped": d.get("skipped", []),
+            "excluded_splits": d.get("excluded_splits", []),
             "overall": report.overall,
             "models": report.models,
             "fitted": report.fitted,
             "metrics": report.metrics,
             "settings": report.settings,
             "weights": {name: list(labels) for name, (labels, _) in d["weights"].items()},
+            "losses": losses,
         }
         text = json.dumps(head, default=json_default)
         atomic_write(path / "report.json", lambda tmp: _write_text(tmp, text))
@@ -155,12 +178,12 @@ class Checkpoints:
             self.folder.rmdir()
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+def _write_parquet(frame: pd.DataFrame, path: Path, row_group_size: int | None = None) -> None:
     plain = frame.copy(deep=False)
     plain.attrs = {}
 
     def write(tmp: Path) -> None:
-        plain.to_parquet(tmp)
+        plain.to_parquet(tmp, row_group_size=row_group_size)
 
     atomic_write(path, write)
 
@@ -189,11 +212,17 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
             f"{path.parent} and run again"
         )
     try:
-        forecasts = pd.read_parquet(path / "forecasts.parquet")
-        scores = pd.read_parquet(path / "scores.parquet")
         series = pd.read_parquet(path / "series.parquet")
-        kept = path / "apart.parquet"
-        apart = pd.read_parquet(kept) if kept.is_file() else None
+        summary = _load_summary(path, head)
+        if head.get("rows_kept", True):
+            forecasts = pd.read_parquet(path / "forecasts.parquet")
+            scores = pd.read_parquet(path / "scores.parquet")
+            kept = path / "apart.parquet"
+            apart = pd.read_parquet(kept) if kept.is_file() else None
+        else:
+            forecasts, scores, apart = pd.DataFrame(), pd.DataFrame(), None
+    except ConfigError:
+        raise
     except Exception as e:  # a truncated or foreign file: a user-facing refusal, not a crash
         raise ConfigError(f"{path}: unreadable checkpoint ({e}); delete {path.parent}") from None
     weights = {
@@ -207,6 +236,7 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
         "sources": head["sources"],
         "skipped": head.get("skipped", []),
         "weights": weights,
+        "excluded_splits": head.get("excluded_splits", []),
         **{k: series[k].to_numpy() for k in SERIES_COLUMNS if k in series},
     }
     return Report(
@@ -219,4 +249,54 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
         metrics=head["metrics"],
         settings=head["settings"],
         apart=apart,
+        tally=Tally([summary]),
+        rows_kept=bool(head.get("rows_kept", True)),
+    )
+
+
+def _save_summary(s: Summary, path: Path) -> dict[str, Any] | None:
+    """The summary's arrays as two Parquet tables; returns its few per-series loss tables as
+    lists for the JSON head (None beyond a few series)."""
+    columns: dict[str, Any] = {"id": s.ids.astype(str)}
+    for name, values in s.columns.items():
+        for j in range(len(s.models)):
+            columns[f"{name}|{j}"] = values[j]
+    for name, values in s.counts.items():
+        columns[f"count|{name}"] = values
+    _write_parquet(pd.DataFrame(columns), path / "summary.parquet")
+    rows = pd.DataFrame({"date": s.dates, **s.rows})
+    _write_parquet(rows, path / "dates.parquet")
+    if s.losses is None:
+        return None
+    return {uid: x.tolist() for uid, x in s.losses.items()}
+
+
+def _load_summary(path: Path, head: dict[str, Any]) -> Summary:
+    frame = pd.read_parquet(path / "summary.parquet")
+    rows = pd.read_parquet(path / "dates.parquet")
+    models = head["models"]
+    columns: dict[str, np.ndarray] = {}
+    counts: dict[str, np.ndarray] = {}
+    for c in frame.columns:
+        if c.startswith("count|"):
+            counts[c.split("|", 1)[1]] = frame[c].to_numpy()
+    for c in frame.columns:
+        name, _, j = c.rpartition("|")
+        if name and name != "count" and j == "0":
+            columns[name] = np.stack([frame[f"{name}|{k}"].to_numpy() for k in range(len(models))])
+    losses = head.get("losses")
+    return Summary(
+        models=models,
+        fitted=head["fitted"],
+        settings=head["settings"],
+        ids=frame["id"].to_numpy(dtype=object),
+        columns=columns,
+        dates=rows["date"].to_numpy(),
+        rows={c: rows[c].to_numpy() for c in rows.columns if c != "date"},
+        losses=None
+        if losses is None
+        else {
+            u: np.asarray(x, dtype=float).reshape(len(x), len(models)) for u, x in losses.items()
+        },
+        counts=counts,
     )

@@ -2,11 +2,13 @@
 
 A partition is a group of files (in sorted order), or of row ranges of one big Parquet file,
 sized by a memory budget; a series is never split. Each one is read and fitted by the
-batched engine on its own; the reports are combined in partition order. Because a local run
-and a Dask run compute the very same partitions, their results are equal exactly, not merely
-close. Finished partitions are kept on disk as plain data (``engine.checkpoints``), so an
-interrupted run resumes where it stopped, and only partitions whose inputs are unchanged are
-reused.
+batched engine on its own; their summaries are added in partition order
+(``evaluate.summary.Tally``), so the overall verdict is bit for bit that of one run over all
+series, here or on a Dask cluster. A run bigger than the budget keeps only the summaries and
+the per-series record in memory: its per-series table and forecasts are written, a partition
+at a time, to ``output`` and ``forecasts``. Finished partitions are kept on disk as plain data
+(``engine.checkpoints``), so an interrupted run resumes where it stopped, and only partitions
+whose inputs are unchanged are reused.
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from weightfit.atomic import FrameWriter, write_frame
 from weightfit.data import arrow, expand_paths, read_prices
 from weightfit.data.read import PARQUET, roles
 from weightfit.engine.checkpoints import Checkpoints, partition_key
 from weightfit.errors import ConfigError
 from weightfit.evaluate.fit import fit
-from weightfit.evaluate.report import Report, combine
+from weightfit.evaluate.report import Report, combine, series_table
+from weightfit.evaluate.summary import Tally
 
 RESUME_FOLDER = ".weightfit-resume"
 
@@ -70,17 +75,18 @@ class Interrupted(Exception):
 
 ROW_BYTES = 400  # peak memory per price row of read + fit --cv 7 (measured: 320-380 B)
 TEXT_ROW_BYTES = 40  # a CSV line of a long file, on disk: to guess its rows from its size
+DEFAULT_MEMORY = 1 << 30  # at most 1 GB by default: bigger partitions are no faster
 
 
 def memory_budget(memory: int | str | None = None) -> int:
-    """Bytes a partitioned run may hold at once: ``memory`` (an int, or text such as "2GB",
-    "500MB") or, by default, a quarter of the memory available now."""
+    """Bytes a partition may hold at once: ``memory`` (an int, or text such as "2GB",
+    "500MB") or, by default, a quarter of the memory available now, at most 1 GB."""
     if memory is None:
         try:
             free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
         except (ValueError, OSError, AttributeError):  # not Linux: assume 8 GB
             free = 8 << 30
-        return max(int(free) // 4, 64 << 20)
+        return max(min(int(free) // 4, DEFAULT_MEMORY), 64 << 20)
     if isinstance(memory, int) and not isinstance(memory, bool):
         value = memory
     else:
@@ -114,6 +120,16 @@ def partitions(
         raise ConfigError(
             f"Invalid files_per_partition: {files_per_partition} (must be an integer >= 1)"
         )
+    return _plan(source, files_per_partition, memory, read)[0]
+
+
+def _plan(
+    source: Any,
+    files_per_partition: int | None,
+    memory: int | str | None,
+    read: dict[str, Any] | None,
+) -> tuple[list[list[Any]], int]:
+    """``partitions`` and the rows they hold in all (estimated for text files)."""
     max_rows = max(memory_budget(memory) // ROW_BYTES, 1)
     units: list[tuple[Any, int]] = []  # (unit, rows)
     for f in expand_paths(source):
@@ -127,7 +143,7 @@ def partitions(
             rows = 0
         groups[-1].append(unit)
         rows += n
-    return groups
+    return groups, sum(n for _, n in units)
 
 
 def _units(path: Path, max_rows: int, read: dict[str, Any]) -> list[tuple[Any, int]]:
@@ -144,9 +160,22 @@ def _units(path: Path, max_rows: int, read: dict[str, Any]) -> list[tuple[Any, i
     return [(unit, unit.rows) for unit in cut]
 
 
-def fit_partition(files: list[Any], read: dict[str, Any], settings: dict[str, Any]) -> Report:
-    """Read one partition's files (or row ranges) and fit them: the unit of work, anywhere."""
-    return fit(read_prices(files, **read), **settings)
+def fit_partition(
+    files: list[Any],
+    read: dict[str, Any],
+    settings: dict[str, Any],
+    keep: bool = True,
+    rows_to: tuple[str, int] | None = None,
+) -> Report:
+    """Read one partition's files (or row ranges) and fit them: the unit of work, anywhere.
+    ``keep=False``: return the report without its rows (``Report.without_rows``), after
+    writing them to the checkpoint ``rows_to`` (folder, index) when that is given."""
+    report = fit(read_prices(files, **read), **settings)
+    if keep:
+        return report
+    if rows_to is not None:
+        Checkpoints(rows_to[0]).save_rows(rows_to[1], report)
+    return report.without_rows()
 
 
 def fit_files(
@@ -162,6 +191,9 @@ def fit_files(
     client: Any = None,
     callback: Callable[[Progress], None] | None = None,
     skip_bad: bool = False,
+    keep_rows: bool | None = None,
+    output: str | Path | None = None,
+    forecasts: str | Path | None = None,
 ) -> Report:
     """``weightfit.fit`` over price files, partition by partition, as if run at once.
 
@@ -171,16 +203,23 @@ def fit_files(
         settings: ``weightfit.fit`` options (``model``, ``search``, ``test``, ``cv``, ...).
         files_per_partition: at most this many files (or row ranges) in one partition.
         memory: the budget a partition is sized by: bytes or text ("2GB", "500MB"); default a
-            quarter of the memory available. A long Parquet file bigger than that is read in
-            row ranges, whole series each.
+            quarter of the memory available, at most 1 GB. A long Parquet file bigger than
+            that is read in row ranges, whole series each.
         resume: reuse the partitions a previous run with the same inputs finished.
-        folder: where finished partitions are kept while the run lasts.
+        folder: where finished partitions are kept while the run lasts (with a remote Dask
+            cluster and ``output`` or ``forecasts``, a folder the workers can write to).
         dask: ``"local"``, ``"local:N"`` or ``"tcp://HOST:PORT"`` to run on a Dask cluster.
         client: a ``dask.distributed.Client`` to use instead of ``dask``.
         callback: called with a ``Progress`` after each partition.
         skip_bad: leave out the files that cannot be read (``read_prices(on_bad="skip")``),
             listed in ``report.read["skipped"]``; default False: one ``DataError`` listing
             them all. A partition whose files are all bad is still an error.
+        keep_rows: keep the forecasts and per-series scores in the returned report; default:
+            when the input fits the memory budget. Otherwise the report holds the overall
+            verdict, the summaries and the per-series record (``Report.without_rows``).
+        output: write the per-series table (``Report.to_frame``) here, .csv or .parquet,
+            atomically: a partition at a time when the rows are not kept.
+        forecasts: write every scored forecast (``Report.forecasts``) here, likewise.
 
     One file (no Dask, no resume) is fitted directly. Otherwise finished partitions are kept in
     ``folder`` until the run completes, so Ctrl-C raises ``Interrupted`` and loses nothing.
@@ -188,29 +227,82 @@ def fit_files(
     read, settings = dict(read or {}), dict(settings or {})
     if skip_bad:
         read["on_bad"] = "skip"
-    if dask is None and client is None:
-        groups = partitions(source, files_per_partition, memory=memory, read=read)
-        if len(groups) == 1 and len(groups[0]) == 1 and not resume:  # one file: fit it
-            report = fit_partition(groups[0], read, settings)
-            if callback is not None:
-                rows = int(report.describe["rows"].sum())
-                callback(Progress(1, 1, len(report.describe["rows"]), rows, 0.0))
-            return report
+    groups, rows = _plan(source, files_per_partition, memory, read)
+    keep = keep_rows if keep_rows is not None else rows <= memory_budget(memory) // ROW_BYTES
+    one = dask is None and client is None and len(groups) == 1 and len(groups[0]) == 1
+    if one and not resume and keep:  # one file that fits: fit it
+        report = fit_partition(groups[0], read, settings)
+        if callback is not None:
+            n = int(report.describe["rows"].sum())
+            callback(Progress(1, 1, len(report.describe["rows"]), n, 0.0))
+        return _write_kept(report, output, forecasts)
     checkpoints = Checkpoints(folder)
     if not resume:
         checkpoints.clear()
+    write = output is not None or forecasts is not None
     if dask is not None and client is None:
         from weightfit.engine.cluster import connect
 
         with connect(dask) as connected:
             groups = _shared(source, files_per_partition, memory, read, connected)
-            report = run(groups, read, settings, connected, checkpoints, callback)
+            report = run(groups, read, settings, connected, checkpoints, callback, keep, write)
     else:
         if client is not None:
             groups = _shared(source, files_per_partition, memory, read, client)
-        report = run(groups, read, settings, client, checkpoints, callback)
+        report = run(groups, read, settings, client, checkpoints, callback, keep, write)
+    if report.rows_kept:
+        _write_kept(report, output, forecasts)
+    else:
+        _write_streamed(report, checkpoints, output, forecasts)
     checkpoints.clear()
     return report
+
+
+def _write_kept(report: Report, output: Any, forecasts: Any) -> Report:
+    if output is not None:
+        write_frame(report.to_frame(), output)
+    if forecasts is not None:
+        write_frame(report.forecasts, forecasts)
+    return report
+
+
+def _write_streamed(report: Report, checkpoints: Checkpoints, output: Any, forecasts: Any) -> None:
+    """The per-series table and the forecasts of a run that did not keep its rows, from the
+    partitions' files, one partition at a time, in the order of a run at once (the table:
+    all series of model 1, then model 2, ...; the forecasts: series by series)."""
+    if output is None and forecasts is None:
+        return
+    sizes = report.settings.get("partition_series", [])
+    tally = report.tally
+    assert tally is not None
+    test_rows = np.asarray(report.describe["test_rows"])
+    starts = np.r_[0, np.cumsum(sizes)].astype(int)
+    if output is not None:
+        q = tally.q_values()
+        with FrameWriter(output) as writer:
+            for j in range(len(report.models)):
+                for i, n in enumerate(sizes):
+                    block = _model_block(checkpoints.path(i) / "scores.parquet", j, n)
+                    a, b = starts[i], starts[i + 1]
+                    block["q_value"] = q[j, a:b]
+                    writer.write(series_table(block, test_rows[a:b], report.overall,
+                                              report.settings))  # fmt: skip
+    if forecasts is not None:
+        with FrameWriter(forecasts) as writer:
+            for i in range(len(sizes)):
+                writer.write(pd.read_parquet(checkpoints.path(i) / "forecasts.parquet"))
+    where = [str(p) for p in (output, forecasts) if p is not None]
+    report.settings["rows_written_to"] = " and ".join(where)
+
+
+def _model_block(path: Path, j: int, n_series: int) -> pd.DataFrame:
+    """Rows ``j * n_series`` to ``(j + 1) * n_series`` of a partition's scores: model j."""
+    f = pq.ParquetFile(path)
+    if f.metadata.num_row_groups > j and f.metadata.row_group(j).num_rows == n_series:
+        ok = all(f.metadata.row_group(k).num_rows == n_series for k in range(j + 1))
+        if ok:
+            return f.read_row_group(j).to_pandas()
+    return f.read().slice(j * n_series, n_series).to_pandas()
 
 
 def _shared(
@@ -248,16 +340,29 @@ def run(
     client: Any = None,
     checkpoints: Checkpoints | None = None,
     callback: Callable[[Progress], None] | None = None,
+    keep: bool = True,
+    write: bool = False,
 ) -> Report:
-    """Fit every partition (on ``client``, a dask.distributed Client, or here) and combine."""
+    """Fit every partition (on ``client``, a dask.distributed Client, or here) and add them up
+    in order. ``keep``: the partitions' rows are kept and concatenated; otherwise each
+    partition's summary is added as soon as the partitions before it are, its raw rows are
+    dropped, and ``write``: its rows go to its checkpoint folder (``checkpoints`` needed)."""
     began = time.perf_counter()
     keys = [partition_key(g, read, settings) for g in groups]
     results: dict[int, Report] = {}
+    tally = Tally()
+    added = 0  # partitions added to the tally, in order
     stale = 0
+    if write and (keep or checkpoints is None):
+        write = False  # kept rows are written from memory; without a folder, nowhere
     if checkpoints is not None:
         for i, key in enumerate(keys):
             kept = checkpoints.load(i, key)
-            if kept is not None:
+            if (
+                kept is not None
+                and (kept.rows_kept or not keep)
+                and (not write or _has_rows(checkpoints, i))
+            ):
                 results[i] = kept
             elif checkpoints.kept(i):
                 stale += 1
@@ -268,24 +373,45 @@ def run(
         "rows": sum(int(r.describe["rows"].sum()) for r in results.values()),
     }
 
-    def finished(i: int, report: Report) -> None:
+    def add_ready() -> None:
+        nonlocal added
+        while added in results:
+            if not keep:  # fold now; the raw h-step rows are not kept
+                report = results[added]
+                tally.add(report.summary)
+                report.tally = None
+            added += 1
+
+    def finished(i: int, report: Report, fresh: bool = True) -> None:
         results[i] = report
-        if checkpoints is not None:
-            checkpoints.save(i, keys[i], report)
+        if checkpoints is not None and fresh:
+            checkpoints.save(i, keys[i], report, rows_written=write)
         totals["series"] += len(report.describe["rows"])
         totals["rows"] += int(report.describe["rows"].sum())
+        add_ready()
         if callback is not None:
             seconds = time.perf_counter() - began
             series, rows = totals["series"], totals["rows"]
             callback(Progress(len(results), len(groups), series, rows, seconds, reused, stale))
 
+    add_ready()
+    rows_to = str(checkpoints.folder) if (write and checkpoints is not None) else None
     try:
-        for i, report in _execute(todo, groups, read, settings, client):
+        for i, report in _execute(todo, groups, read, settings, client, keep, rows_to):
             finished(i, report)
     except KeyboardInterrupt:
         folder = checkpoints.folder if checkpoints is not None else Path(RESUME_FOLDER)
         raise Interrupted(len(results), len(groups), folder) from None
-    return combine([results[i] for i in range(len(groups))])
+    parts = [results[i] for i in range(len(groups))]
+    if keep:
+        return combine(parts)
+    report = combine(parts, tally=tally)
+    report.settings["partition_series"] = [len(p.describe["rows"]) for p in parts]
+    return report
+
+
+def _has_rows(checkpoints: Checkpoints, i: int) -> bool:
+    return (checkpoints.path(i) / "scores.parquet").is_file()
 
 
 def _execute(
@@ -294,18 +420,21 @@ def _execute(
     read: dict[str, Any],
     settings: dict[str, Any],
     client: Any,
+    keep: bool,
+    rows_to: str | None,
 ) -> Iterator[tuple[int, Report]]:
+    def task(i: int) -> tuple[Any, ...]:
+        return (groups[i], read, settings, keep, None if rows_to is None else (rows_to, i))
+
     if client is None:
         for i in todo:
-            yield i, fit_partition(groups[i], read, settings)
+            yield i, fit_partition(*task(i))
         return
     from distributed import as_completed
 
     # one task per partition; pure=False: a partition lost with a worker is run again, once
     futures = {
-        client.submit(
-            fit_partition, groups[i], read, settings, key=f"weightfit-part-{i}", pure=False
-        ): i
+        client.submit(fit_partition, *task(i), key=f"weightfit-part-{i}", pure=False): i
         for i in todo
     }
     try:

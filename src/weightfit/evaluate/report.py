@@ -144,29 +144,32 @@ class Report:
         options: tested forecasts ``n``, HAC ``lags``, the bootstrap's block size and seed),
         the SPA p-value of the series, MCS membership, the returns view and the verdict."""
         self._need_rows("the per-series table")
-        frame = self.scores.copy()
-        h = int(self.settings.get("h", 1))
-        frame["n"] = np.tile(np.asarray(self.describe["test_rows"]) // h, len(self.models))
-        frame["lags"] = h - 1  # Diebold-Mariano and Clark-West; both on the h-step errors
-        per = self.overall.get("multiple", {}).get("series", {})
-        spa = {uid: (r.get("spa") or {}) for uid, r in per.items()}
-        mcs = {uid: (r.get("mcs") or {}) for uid, r in per.items()}
-        ids = frame.unique_id.astype(str)
-        frame["spa_p"] = [spa.get(u, {}).get("p_value", np.nan) for u in ids]
-        frame["in_mcs"] = [
-            (n in mcs[u]["members"]) if mcs.get(u) else None
-            for u, n in zip(ids, frame.model, strict=True)
-        ]
-        frame["bootstrap_block"] = [spa.get(u, {}).get("block_size", np.nan) for u in ids]
-        frame["bootstrap_seed"] = mt.SEED if per else np.nan
-        frame["verdict"] = self.verdicts()
-        return frame
+        test_rows = np.tile(np.asarray(self.describe["test_rows"]), len(self.models))
+        return series_table(self.scores.copy(), test_rows, self.overall, self.settings)
+
+    def skills(self) -> pd.DataFrame:
+        """Per series and model (all series of model 1, then model 2, ...): ``unique_id``,
+        ``model``, ``skill``, ``p_value``, ``q_value``, ``test`` and ``status``, from the
+        summary: there whether or not the report kept its rows."""
+        t = self.summary
+        ids = t.ids()
+        out = pd.DataFrame(
+            {
+                "unique_id": np.tile(ids, len(self.models)),
+                "model": np.repeat(np.asarray(self.models, dtype=object), len(ids)),
+                "skill": t.column("skill").astype(float).ravel(),
+                "p_value": t.column("p_value").astype(float).ravel(),
+                "q_value": t.q_values().ravel(),
+            }
+        )
+        for c in ("test", "status"):
+            if c in t.names():
+                out[c] = t.column(c).ravel()
+        return out
 
     def verdicts(self) -> list[str]:
         """The verdict in words for each row of ``scores``."""
-        sc = self.scores
-        words = v.verdicts_of(sc)
-        return ["the baseline" if m == "Naive" else w for m, w in zip(sc.model, words, strict=True)]
+        return _verdicts(self.scores)
 
     def to_dict(self, series: bool | None = None) -> dict[str, Any]:
         """The overall verdict and settings, with every series' entry when ``series`` is True
@@ -198,6 +201,42 @@ class Report:
             "settings": self.settings,
             **more,
         }
+
+
+def series_table(
+    scores: pd.DataFrame, test_rows: np.ndarray, overall: dict[str, Any], settings: dict[str, Any]
+) -> pd.DataFrame:
+    """``Report.to_frame`` for any run of rows of ``scores`` (edited in place): ``test_rows``
+    the forecasts of each row's series, ``overall`` and ``settings`` the report's. Used on a
+    partition's rows at a time when a big run writes its table (``fit_files(output=...)``)."""
+    frame = scores
+    h = int(settings.get("h", 1))
+    frame["n"] = np.asarray(test_rows) // h
+    frame["lags"] = h - 1  # Diebold-Mariano and Clark-West; both on the h-step errors
+    per = overall.get("multiple", {}).get("series", {})
+    spa = {uid: (r.get("spa") or {}) for uid, r in per.items()}
+    mcs = {uid: (r.get("mcs") or {}) for uid, r in per.items()}
+    if per:
+        ids = frame.unique_id.astype(str)
+        frame["spa_p"] = [spa.get(u, {}).get("p_value", np.nan) for u in ids]
+        frame["in_mcs"] = [
+            (n in mcs[u]["members"]) if mcs.get(u) else None
+            for u, n in zip(ids, frame.model, strict=True)
+        ]
+        frame["bootstrap_block"] = [spa.get(u, {}).get("block_size", np.nan) for u in ids]
+        frame["bootstrap_seed"] = mt.SEED
+    else:  # beyond a few series, no per-series SPA and MCS
+        frame["spa_p"] = np.nan
+        frame["in_mcs"] = None
+        frame["bootstrap_block"] = np.nan
+        frame["bootstrap_seed"] = np.nan
+    frame["verdict"] = _verdicts(frame)
+    return frame
+
+
+def _verdicts(scores: pd.DataFrame) -> list[str]:
+    words = v.verdicts_of(scores)
+    return ["the baseline" if m == "Naive" else w for m, w in zip(scores.model, words, strict=True)]
 
 
 def _series_entries(report: Report) -> list[dict[str, Any]]:
@@ -344,17 +383,19 @@ def _overall_table(report: Report) -> pd.DataFrame:
     return frame
 
 
-def combine(parts: Sequence[Report]) -> Report:
+def combine(parts: Sequence[Report], tally: Tally | None = None) -> Report:
     """One report from reports on disjoint sets of series (partitions), as if run at once: the
-    overall verdict from their summaries added in order (``summary.Tally``), bit for bit that
-    of one run; the tables concatenated where every part kept them."""
-    if len(parts) == 1:
+    overall verdict from their summaries added in order (``summary.Tally``; ``tally``: those
+    summaries already added), bit for bit that of one run; the tables concatenated where every
+    part kept them."""
+    if len(parts) == 1 and tally is None:
         return parts[0]
     first = parts[0]
     for p in parts[1:]:
         if p.models != first.models or p.metrics != first.metrics:
             raise ConfigError("partitions were fitted with different models or measures")
-    tally = Tally(p.summary for p in parts)
+    if tally is None:
+        tally = Tally(p.summary for p in parts)
     ids = tally.ids()
     if not pd.Index(ids).is_unique:
         raise ConfigError("two partitions hold the same series id; give each ticker one file")

@@ -247,6 +247,10 @@ class Tally:
         """(M, S) over every series added, in order."""
         return np.concatenate(self._columns[name], axis=1)
 
+    def names(self) -> list[str]:
+        """The per-series columns kept."""
+        return list(self._columns)
+
     def count(self, name: str) -> np.ndarray:
         return np.concatenate(self._counts[name])
 

@@ -236,7 +236,7 @@ def render_report(report: Any, console: Console, wide: bool = False) -> None:
         what += f", from {_boundary(report.describe['test_start'])}"
     n_series = len(report.describe["rows"])
     _render_gaps(report, console, wide)
-    shown = report.series if n_series <= 6 else []  # beyond a few, the summary alone
+    shown = report.series if n_series <= 6 and report.rows_kept else []  # else the summary
     for series in shown:
         uid = series["id"]
         title = f"{one_line(uid)}: {series['rows']} rows, {series['test_rows']} forecasts ({what})"

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from weightfit.atomic import atomic_write
+from weightfit.evaluate.verdict import verdicts_of
+from weightfit.report.plots import skill_histogram
 
 FULL_TABLE = 30  # series listed one by one up to this many; beyond, a histogram and the extremes
 TOP = 10
@@ -177,7 +179,7 @@ def _read(report: Any, read: dict[str, Any]) -> str:
     warnings = [f"{s.get('source')}: {w}" for s in sources for w in s.get("warnings", [])]
     if not sources:
         warnings = [f"{uid}: {w}" for uid, s in series.items() for w in s.get("warnings", [])]
-    if len(report.describe["rows"]) <= 2000:  # the model warnings, from the per-series record
+    if report.rows_kept and len(report.describe["rows"]) <= 2000:  # the model warnings
         warnings += [
             f"{s['id']}: {w}"
             for s in report.series
@@ -244,7 +246,7 @@ def _leaderboard(report: Any) -> str:
 def _verdict(report: Any) -> str:
     o = report.overall
     out = ["<section id='verdict'><h2>Verdict</h2>"]
-    if len(report.describe["rows"]) == 1:
+    if len(report.describe["rows"]) == 1 and report.rows_kept:
         s = report.series[0]
         out.append(f"<p class='verdict'>{escape(s['verdict'])}</p>")
         frame = report.to_frame()
@@ -288,23 +290,26 @@ def _verdict(report: Any) -> str:
 
 
 def _per_series(report: Any) -> pd.DataFrame:
-    """Each series' best weight model (highest skill) with its measures and verdict."""
-    frame = report.to_frame()
+    """Each series' best weight model (highest skill) with its skill, p-value and status
+    (from the summary: there whether or not the report kept its rows)."""
+    frame = report.skills()
     fitted = frame[frame.model.isin(report.fitted or report.models)]
     best = fitted.sort_values("skill", ascending=False, na_position="last", kind="stable")
     return best.drop_duplicates("unique_id").reset_index(drop=True)
 
 
 def _series_rows(frame: pd.DataFrame) -> list[list[str]]:
+    words = verdicts_of(frame) if len(frame) else []
     return [
         [
             escape(str(r.unique_id)),
             escape(str(r.model)),
             _fmt(r.skill),
             _fmt(r.p_value),
-            f"<span class='{escape(str(r.status))}'>{escape(str(r.verdict))}</span>",
+            f"<span class='{escape(str(r.status))}'>"
+            f"{escape('the baseline' if r.model == 'Naive' else w)}</span>",
         ]
-        for r in frame.itertuples()
+        for r, w in zip(frame.itertuples(), words, strict=True)
     ]
 
 
@@ -341,26 +346,16 @@ def _label(text: str) -> str:
 
 
 def _skill_histogram(report: Any) -> str:
-    scores = report.scores[report.scores.model.isin(report.fitted)]
-    fig, ax = plt.subplots(figsize=(9, 3.6))
-    skill = scores["skill"].to_numpy(float)
-    finite = skill[np.isfinite(skill)]
-    lo, hi = np.percentile(finite, [1, 99]) if len(finite) else (-1.0, 1.0)
-    bins = np.linspace(min(float(lo), 0.0), max(float(hi), 0.0) + 1e-12, 50).tolist()
-    for name in report.fitted:
-        s = scores.loc[scores.model == name, "skill"].to_numpy(float)
-        ax.hist(np.clip(s[np.isfinite(s)], bins[0], bins[-1]), bins=bins, alpha=0.55, label=name)
-    ax.axvline(0, color="black", lw=1)
-    ax.set_xlabel("skill against naive (1 - MSE / MSE naive), clipped to the 1st-99th percentile")
-    ax.set_ylabel("series")
-    ax.set_title("distribution of skill across series (right of 0: better than naive)")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return _svg(fig, "skill")
+    return _svg(skill_histogram(report.skills(), report.fitted), "skill")
 
 
 def _plots(report: Any) -> str:
+    if not report.rows_kept:
+        return (
+            "<section id='plots'><h2>Forecasts and errors</h2><p class='muted'>not drawn: "
+            "the run was bigger than its memory budget and kept no forecasts in memory (they "
+            "went to --forecasts)</p></section>"
+        )
     best = _per_series(report).dropna(subset=["skill"])
     if len(best) > PLOTS:  # the best, the median and the worst series
         picks = [0, len(best) // 2, len(best) - 1]

@@ -149,8 +149,12 @@ def skill_figure(report: Report) -> Figure:
     """Skill against naive (1 - MSE / MSE naive) of every fitted model on every series, as
     sorted horizontal bars (best on top) around a zero line, each value printed by its bar.
     Green: beats naive (DM p < 0.05); red: worse; grey: no better. A bar too short to see is
-    drawn at a minimum length; its printed value is the truth."""
-    scores = report.scores[report.scores.model.isin(report.fitted)]
+    drawn at a minimum length; its printed value is the truth. Beyond ``BARS`` bars, the
+    distribution instead (``skill_histogram``)."""
+    scores = report.skills()
+    scores = scores[scores.model.isin(report.fitted)]
+    if len(scores) > BARS:
+        return skill_histogram(scores, report.fitted)
     several = len(report.fitted) > 1
     labels = [
         f"{u} · {m}" if several else str(u)
@@ -191,6 +195,33 @@ def skill_figure(report: Report) -> Figure:
     return fig
 
 
+BARS = 60  # series drawn as bars up to this many (with every fitted model); beyond, a histogram
+
+
+def skill_histogram(scores: pd.DataFrame, fitted: list[str]) -> Figure:
+    """The distribution of skill across series, one histogram per fitted model, clipped to the
+    1st-99th percentile; ``scores``: ``Report.skills()`` rows (any number of series)."""
+    fig, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
+    skill = scores["skill"].to_numpy(float)
+    finite = skill[np.isfinite(skill)]
+    lo, hi = np.percentile(finite, [1, 99]) if len(finite) else (-1.0, 1.0)
+    bins = np.linspace(min(float(lo), 0.0), max(float(hi), 0.0) + 1e-12, 50).tolist()
+    n = scores["unique_id"].nunique()
+    for name in fitted:
+        s = scores.loc[scores.model == name, "skill"].to_numpy(float)
+        s = s[np.isfinite(s)]
+        better = float((s > 0).mean()) if len(s) else float("nan")
+        ax.hist(np.clip(s, bins[0], bins[-1]), bins=bins, alpha=0.55,
+                label=f"{name} (skill > 0 on {better:.0%})")  # fmt: skip
+    ax.axvline(0, color="black", lw=1)
+    ax.set_xlabel("skill against naive (1 - MSE / MSE naive), clipped to the 1st-99th percentile")
+    ax.set_ylabel("series")
+    ax.set_title(f"skill across {n:,} series (right of 0: better than naive)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
 def plot_skill(report: Report, path: Path) -> Path:
     """``skill_figure`` written to ``path`` (PNG)."""
     return _save(skill_figure(report), path)
@@ -198,15 +229,17 @@ def plot_skill(report: Report, path: Path) -> Path:
 
 def plot_report(report: Report, directory: str | Path, max_series: int = 12) -> list[Path]:
     """PNGs of a ``Report``: for each of the first ``max_series`` series the test window with
-    every model's forecasts and each model's errors; with several series, the skill chart."""
+    every model's forecasts and each model's errors (when the report kept its rows); with
+    several series, the skill chart."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for s in report.series[:max_series]:
-        uid = s["id"]
+    ids = report.summary.ids()
+    for uid in ids[:max_series] if report.rows_kept else []:  # no rows kept: no forecasts
+        uid = str(uid)
         paths.append(plot_forecasts(report, uid, directory / f"{_safe(uid)}-forecasts.png"))
         paths.append(plot_errors(report, uid, directory / f"{_safe(uid)}-errors.png"))
-    if len(report.series) > 1:
+    if len(ids) > 1:
         paths.append(plot_skill(report, directory / "skill.png"))
     return paths
 

@@ -49,13 +49,16 @@ def run_starts(values: np.ndarray) -> np.ndarray:
 
 def report_fingerprint(report: Any) -> str:
     """A fingerprint from what a ``Report`` keeps when the frame itself is not at hand: each
-    series' id, length, first and last date, and every forecast's target. Marked
-    ``fingerprint_of = "forecasts"`` in the store; comparable only with its own kind."""
+    series' id, length, first and last date, and every forecast's target (the series alone for
+    a report that kept no rows). Marked ``fingerprint_of = "forecasts"`` (or ``"series"``) in
+    the store; comparable only with its own kind."""
     d = report.describe
-    ids = report.scores["unique_id"].iloc[: len(d["rows"])].astype(str).to_numpy()
+    ids = report.summary.ids().astype(str)
     series = pd.DataFrame(
         {"unique_id": ids, "rows": d["rows"], "start": d["start"], "end": d["end"]}
     )
+    if not report.rows_kept:  # a run too big to keep its forecasts: the series alone
+        return _digest(series)
     targets = report.forecasts[["unique_id", "ds", "cutoff", "y"]]
     return _digest(series, targets)
 

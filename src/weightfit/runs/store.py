@@ -138,7 +138,7 @@ class Store:
             command: the command line (default: this process's ``sys.argv``).
         """
         d = report.describe
-        ids = report.scores["unique_id"].iloc[: len(d["rows"])].astype(str).to_numpy()
+        ids = report.summary.ids().astype(str)
         series = pd.DataFrame(
             {
                 "unique_id": ids,
@@ -155,20 +155,32 @@ class Store:
         }
         series = pd.concat([series, pd.DataFrame(weights)], axis=1)
         cols = [*report.metrics, "skill", "p_value"]
-        table = report.scores.groupby("model", sort=False)[list(dict.fromkeys(cols))].mean()
-        table = table.loc[[n for n in report.models if n in table.index]]
+        if report.rows_kept:
+            table = report.scores.groupby("model", sort=False)[list(dict.fromkeys(cols))].mean()
+            table = table.loc[[n for n in report.models if n in table.index]]
+        else:  # a run too big to keep its rows: the means the summary holds
+            means = report.summary.means()
+            p = report.summary.column("p_value").astype(float)
+            table = pd.DataFrame(
+                [
+                    {c: means[n].get(c) for c in cols[:-1]} | {"p_value": np.nanmean(p[j])}
+                    for j, n in enumerate(report.models)
+                ],
+                index=pd.Index(report.models, name="model"),
+            )
         sources = (
             data.attrs.get("weightfit", {}).get("sources", [])
             if data is not None
             else d.get("sources", [])
         )
+        kind = "forecasts" if report.rows_kept else "series"
         run_id = self._insert(
             kind="fit",
             command=command,
             fingerprint=fingerprint(data) if data is not None else report_fingerprint(report),
-            fingerprint_of="data" if data is not None else "forecasts",
+            fingerprint_of="data" if data is not None else kind,
             n_series=len(ids),
-            n_forecasts=len(report.forecasts),
+            n_forecasts=int(report.summary.count("scored").sum()),
             models=list(report.models),
             fitted=list(report.fitted),
             metrics=list(report.metrics),
@@ -178,7 +190,9 @@ class Store:
             leaderboard=_records(table.reset_index()),
         )
         folder = f"{self.path.name}.d/run-{run_id:06d}"
-        parts = {"forecasts": report.forecasts, "scores": report.scores, "series": series}
+        parts = {"series": series}
+        if report.rows_kept:  # a big run's rows went to --output and --forecasts, not here
+            parts |= {"forecasts": report.forecasts, "scores": report.scores}
         for name, frame in parts.items():
             _write_parquet(frame, self.path.parent / folder / f"{name}.parquet")
         read = json.dumps({"sources": sources, "series": d["meta"]}, default=json_default)
@@ -358,6 +372,12 @@ class Store:
     def _part(self, run: Run, name: str) -> pd.DataFrame:
         assert run.data_dir is not None
         path = self.path.parent / run.data_dir / f"{name}.parquet"
+        if not path.exists() and run.fingerprint_of == "series":
+            raise ConfigError(
+                f"run {run.id} ({run.n_series:,} series) was too big to keep its forecasts "
+                "and per-series scores in the store; they were written to its --output and "
+                "--forecasts files"
+            )
         if not path.exists():
             raise ConfigError(f"run {run.id}: {path} is missing; the store was moved in part")
         frame = pd.read_parquet(path)
