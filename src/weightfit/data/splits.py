@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from weightfit.data.panel import where_set
+
 FORWARD = (2, 3, 4, 5, 8, 10, 15, 20)  # k:1 splits and 1:k reverse splits
 ODD = ((3, 2), (2, 3), (5, 4), (4, 5), (5, 2), (2, 5))  # 3:2 etc: told apart only by volume
 JUMP_SDS = 8.0
@@ -243,9 +245,9 @@ def excluded_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, objec
     out = np.zeros(len(frame), dtype=bool)
     found: list[dict[str, object]] = []
     meta = frame.attrs.get("weightfit", {}).get("series", {})
-    wanted = {
+    wanted = {  # only the series that list splits are looked at (a few of a million)
         uid: [sp for sp in rec.get("splits", []) if sp.get("acted_on")]
-        for uid, rec in meta.items()
+        for uid, rec in where_set(meta, "splits")
         if rec.get("split_handling") == "exclude"
     }
     if not any(wanted.values()):

@@ -1,0 +1,138 @@
+"""The fast paths of the data layer against straightforward oracles: the same answers, found in
+a few passes over big panels (issue 11). Speed itself is measured in ``benchmarks/``."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weightfit.data.panel import SeriesRecords, run_starts, where_set
+from weightfit.data.sessions import DAY, gap_mask, modal_steps, regular_steps, wall_ns
+
+
+def _series(rng: np.random.Generator, kind: str, uid: str) -> pd.DataFrame:
+    """One series of a random panel: its bars, with missing rows and gaps."""
+    if kind == "every day":
+        ds = pd.date_range("2021-01-01", periods=int(rng.integers(3, 60)), freq="D")
+    elif kind == "weekdays":  # holidays: a few weekdays left out
+        ds = pd.bdate_range("2021-01-01", periods=int(rng.integers(10, 80)))
+        ds = ds.delete(rng.choice(len(ds) - 2, 3, replace=False) + 1)
+    elif kind == "minutes":  # overnight and weekend gaps, a missing bar or two
+        days = pd.bdate_range("2024-01-04", periods=3)
+        bars = [pd.date_range(d + pd.Timedelta("9h30min"), periods=30, freq="min") for d in days]
+        ds = pd.DatetimeIndex(np.concatenate([b.values for b in bars]))
+        ds = ds.delete(rng.choice(len(ds) - 2, 2, replace=False) + 1)
+    elif kind == "weekly":
+        ds = pd.date_range("2020-01-03", periods=int(rng.integers(3, 30)), freq="W-FRI")
+        ds = ds.delete([1]) if len(ds) > 4 else ds
+    elif kind == "ties":  # as many 1-day as 2-day steps: the smallest is the mode
+        ds = pd.DatetimeIndex(pd.Timestamp("2022-03-01") + pd.to_timedelta([0, 1, 3, 4, 6], "D"))
+    else:  # "hours" with half-hour and two-hour steps mixed in
+        steps = rng.choice([1800, 3600, 3600, 3600, 7200], int(rng.integers(2, 40)))
+        ds = pd.Timestamp("2023-05-05 10:00") + pd.to_timedelta(np.r_[0, np.cumsum(steps)], "s")
+    y = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(ds))))
+    return pd.DataFrame({"unique_id": uid, "ds": ds, "y": y})
+
+
+KINDS = ["every day", "weekdays", "minutes", "weekly", "ties", "hours"]
+
+
+def _panel(seed: int, n: int = 60, zone: str | None = None) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    parts = [_series(rng, KINDS[int(rng.integers(len(KINDS)))], f"S{i:03d}") for i in range(n)]
+    frame = pd.concat(parts, ignore_index=True)
+    if zone is not None:
+        frame["ds"] = frame["ds"].dt.tz_localize(zone)
+    return frame
+
+
+def _oracle_regular(frame: pd.DataFrame, holidays: bool) -> np.ndarray:
+    """oracle: each series on its own, its rule written out step by step."""
+    out = []
+    for _, g in frame.groupby("unique_id", sort=False):
+        t = wall_ns(g["ds"])
+        steps = pd.Series(np.diff(t))
+        bar = int(steps.mode().min()) if len(steps) else 0  # Series.mode: ties, smallest
+        weekend = bool((((t // DAY) + 3) % 7 >= 5).any())  # 1970-01-01: a Thursday
+        ok = [False]
+        for a, b in itertools.pairwise(t):
+            step = b - a
+            if bar <= 0:
+                ok.append(False)
+            elif bar == DAY and not weekend:
+                days = np.array([a // DAY, b // DAY]).astype("datetime64[D]")
+                closed = np.busday_count(days[0], days[1]) <= (1 if holidays else 2)
+                ok.append(bool(closed and step % DAY == 0))
+            elif bar < DAY:
+                ok.append(step == bar)
+            else:
+                ok.append(step <= 1.5 * bar)
+        out += ok
+    return np.array(out, dtype=bool)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("holidays", [True, False])
+def test_regular_steps_equal_the_rule_series_by_series(seed: int, holidays: bool) -> None:
+    frame = _panel(seed, zone="America/New_York" if seed == 3 else None)
+    expected = _oracle_regular(frame, holidays)
+    np.testing.assert_array_equal(gap_mask(frame, holidays=holidays), ~expected)
+    codes = pd.factorize(frame["unique_id"])[0]
+    got = regular_steps(codes, wall_ns(frame["ds"]), holidays)
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_modal_steps_equal_the_mode_of_each_series(seed: int) -> None:
+    frame = _panel(seed)
+    codes = pd.factorize(frame["unique_id"])[0]
+    t = wall_ns(frame["ds"])
+    mode, weekend = modal_steps(codes, t, int(codes.max()) + 1)
+    for s, (_, g) in enumerate(frame.groupby("unique_id", sort=False)):
+        steps = pd.Series(np.diff(wall_ns(g["ds"])))
+        assert mode[s] == int(steps.mode().min())  # oracle: pandas Series.mode
+        assert weekend[s] == pytest.approx((steps == 3 * DAY).mean())
+    shuffled = np.random.default_rng(seed).permutation(len(codes))  # rows in any order
+    got = modal_steps(codes[shuffled], t[shuffled], int(codes.max()) + 1)
+    same = codes[shuffled][1:] == codes[shuffled][:-1]
+    steps = pd.Series(np.diff(t[shuffled])[same]).groupby(codes[shuffled][1:][same])
+    np.testing.assert_array_equal(got[0][steps.size().index], steps.agg(lambda s: s.mode().min()))
+
+
+def test_run_starts_equal_comparing_every_row() -> None:
+    names = np.array(["".join(["id", x]) for x in "abc"], dtype=object)
+    shared = names[np.repeat([0, 1, 0, 2], [30, 10, 20, 40])]  # one object per id
+    copies = shared.copy()
+    copies[35] = "".join(["id", "b"])  # an equal id in another object: not a new run
+    copies[60] = "".join(["id", "x"])  # a new id, one row long
+    odd = np.array([np.nan] * 50 + ["a"] * 30 + [1, 1.0], dtype=object)  # NaN != NaN
+    for uid in (shared, copies, odd, shared[::2], np.array([3, 3, 4]), shared[:0]):
+        oracle = np.flatnonzero(np.r_[True, uid[1:] != uid[:-1]])  # oracle: every row compared
+        np.testing.assert_array_equal(run_starts(uid), oracle[: len(uid)])
+
+
+def _records() -> SeriesRecords:
+    ids = [f"S{i}" for i in range(50)]
+    split = {"date": "2021-01-05", "ratio": "2:1", "acted_on": True}
+    extra = {
+        "S7": {"splits": [split], "split_handling": "exclude"},
+        "S3": {"splits": [{**split, "acted_on": False}]},
+        "S1": {"notes": ["x"]},
+        "S30": {"splits": [split]},
+    }
+    common = {"split_handling": "keep", "splits": [], "notes": []}
+    return SeriesRecords(ids, {"rows": list(range(50))}, common, extra)
+
+
+def test_where_set_builds_only_the_entries_that_set_the_key() -> None:
+    records = _records()
+    everything = [(u, e) for u, e in records.items() if e.get("splits")]  # oracle: all entries
+    records = _records()
+    assert list(records.where_set("splits")) == everything
+    assert records.to_columns()["extra"].keys() == _records().to_columns()["extra"].keys()
+    records["S2"]["splits"] = ["edited"]  # an entry read and edited counts too, in id order
+    assert [u for u, _ in where_set(records, "splits")] == ["S2", "S3", "S7", "S30"]
+    assert [u for u, _ in where_set(dict(records.items()), "splits")] == ["S2", "S3", "S7", "S30"]
