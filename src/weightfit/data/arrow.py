@@ -58,7 +58,11 @@ def read_parquet(path: Path | Rows) -> pd.DataFrame:
     pandas categoricals (dictionary-encoded by Arrow: one Python string per distinct id, not
     one per row)."""
     try:
-        table = _slice(path) if isinstance(path, Rows) else pq.read_table(path)
+        source = path.path if isinstance(path, Rows) else path
+        # text columns decoded straight to dictionaries: each distinct id once, and codes
+        text = [x.name for x in pq.read_schema(source) if pa.types.is_string(x.type)]
+        f = pq.ParquetFile(source, read_dictionary=text or None)
+        table = _slice(f, path) if isinstance(path, Rows) else f.read()
     except FileNotFoundError:
         raise DataError(f"{path}: no such file; check the path") from None
     except Exception as e:  # pyarrow's errors have no common base worth naming
@@ -70,9 +74,8 @@ def read_parquet(path: Path | Rows) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def _slice(unit: Rows) -> pa.Table:
+def _slice(f: pq.ParquetFile, unit: Rows) -> pa.Table:
     """Only the row groups that hold ``unit``'s rows are read."""
-    f = pq.ParquetFile(unit.path)
     sizes = np.array([f.metadata.row_group(i).num_rows for i in range(f.num_row_groups)])
     ends = np.cumsum(sizes)
     first = int(np.searchsorted(ends, unit.start, side="right"))

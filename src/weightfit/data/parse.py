@@ -67,6 +67,8 @@ def is_missing(values: pd.Series) -> pd.Series:
 
 def missing_where(values: pd.Series, unread: pd.Series) -> pd.Series:
     """``is_missing``, looked at only where a cell could not be read (usually a few cells)."""
+    if bool(unread.all()):
+        return is_missing(values)
     out = pd.Series(False, index=values.index)
     if bool(unread.any()):
         out[unread] = is_missing(values[unread]).to_numpy()

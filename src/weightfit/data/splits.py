@@ -102,8 +102,10 @@ def segment_median(x: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     if len(x) == 0:
         return out
     count = np.bincount(codes, minlength=n)
-    first = np.r_[0, np.cumsum(count)[:-1]]
     longest = int(count.max())
+    if int(count.min()) == longest:  # as long as each other: one row each of an (n, longest)
+        return _row_medians(x.reshape(n, longest))
+    first = np.r_[0, np.cumsum(count)[:-1]]
     if longest * n <= 4 * len(x) + n:
         pad = np.full((n, longest), np.inf)
         pad[codes, np.arange(len(x)) - first[codes]] = x
@@ -116,6 +118,31 @@ def segment_median(x: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     hi = base + count // 2
     out[has] = (flat[lo[has]] + flat[hi[has]]) / 2
     return out
+
+
+def _row_medians(x: np.ndarray) -> np.ndarray:
+    """(n,) the median of each row of ``x`` (n, k), k >= 1: its one or two middle values
+    (``np.partition``: no full sort), as ``segment_median`` takes them."""
+    k = x.shape[1]
+    lo, hi = (k - 1) // 2, k // 2
+    middle = np.partition(x, sorted({lo, hi}), axis=1)
+    return (middle[:, lo] + middle[:, hi]) / 2
+
+
+def _step_sigma(size: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+    """(n,) ``robust_sigma`` of each series' steps, ``size[i]``: (T - 1,) the absolute log
+    return from row i to i + 1 (``codes``: (T,) sorted). Series of one length are a reshape
+    (the step out of each series' last row set aside as a last column), the others a mask."""
+    length = len(codes) // n if n else 0
+    if length >= 2 and len(codes) == n * length:
+        each = np.arange(n)  # sorted codes: series s on rows s * length .. (s + 1) * length - 1
+        if bool((codes[::length] == each).all() and (codes[length - 1 :: length] == each).all()):
+            ends = np.empty(len(codes))  # (n, length): a series' steps, then a step out of it
+            ends[:-1] = size
+            steps = ends.reshape(n, length)[:, :-1]
+            return np.maximum(_row_medians(steps) / 0.6745, SIGMA_FLOOR)
+    same = codes[1:] == codes[:-1]
+    return robust_sigma(size[same], codes[1:][same], n)
 
 
 def detect(
@@ -135,16 +162,18 @@ def detect(
     [('2024-01-05', '5:1', 'medium')]
     """
     n = int(codes.max()) + 1 if len(codes) else 0
-    same = codes[1:] == codes[:-1]
     r = np.log(y[1:] / y[:-1])  # r[i]: row i -> i + 1
-    sigma = robust_sigma(r[same], codes[1:][same], n)
-    jump = same & (np.abs(r) >= MIN_MOVE) & (np.abs(r) >= JUMP_SDS * sigma[codes[1:]])
+    size = np.abs(r)
+    sigma = _step_sigma(size, codes, n)
+    big = np.flatnonzero(size >= MIN_MOVE)  # few: then within a series, and JUMP_SDS sigmas
+    big = big[codes[big + 1] == codes[big]]
+    jumps = big[size[big] >= JUMP_SDS * sigma[codes[big + 1]]]
     found: dict[int, list[Split]] = {}
     notes: dict[int, list[str]] = {}
-    for i in np.flatnonzero(jump):
+    for i in jumps:
         code, row = int(codes[i]), int(i + 1)
         day = str(pd.Timestamp(ds.iloc[row]).date())
-        if _reverted(r, same, int(i)):
+        if _reverted(r, codes, int(i)):
             notes.setdefault(code, []).append(
                 f"a one-step jump on {day} (ratio {np.exp(r[i]):.4f}) undone next step: a bad "
                 "tick, not a split; check that row"
@@ -182,10 +211,11 @@ def detect(
     return found, notes
 
 
-def _reverted(r: np.ndarray, same: np.ndarray, i: int) -> bool:
+def _reverted(r: np.ndarray, codes: np.ndarray, i: int) -> bool:
     """The jump ``r[i]`` undone (within half its size) by the step after it or before it."""
     for j in (i + 1, i - 1):
-        if 0 <= j < len(r) and same[j] and abs(r[i] + r[j]) < 0.5 * abs(r[i]):
+        same = 0 <= j < len(r) and codes[j + 1] == codes[j]
+        if same and abs(r[i] + r[j]) < 0.5 * abs(r[i]):
             return True
     return False
 
