@@ -137,6 +137,16 @@ def finish(
     end_text = ds_last.astype(str).tolist()
     ids = uniques.tolist()
     recs = [by_source[x] for x in source.tolist()]
+    if len(records) == 1 and isinstance(records[0]["price_column"], str):  # one file, one price
+        one = records[0]
+        price_column = [one["price_column"]] * n
+        source_column, format_column = [one["source"]] * n, [one["format"]] * n
+    else:
+        price_column = [
+            r["price_column"] if isinstance(r["price_column"], str) else _column_of(r, u)
+            for r, u in zip(recs, ids, strict=True)
+        ]
+        source_column, format_column = [r["source"] for r in recs], [r["format"] for r in recs]
     columns: dict[str, Any] = {
         "rows": rows.tolist(),
         "start": start_text,
@@ -144,12 +154,9 @@ def finish(
         "frequency": bars["bar"],
         "bar_size": bars["bar_size"],
         "gaps": bars["gaps"].tolist(),
-        "price_column": [
-            r["price_column"] if isinstance(r["price_column"], str) else _column_of(r, u)
-            for r, u in zip(recs, ids, strict=True)
-        ],
-        "source": [r["source"] for r in recs],
-        "format": [r["format"] for r in recs],
+        "price_column": price_column,
+        "source": source_column,
+        "format": format_column,
     }
     common: dict[str, Any] = {
         "time_zone": _zone_text(zone, tz, exchange_zone),

@@ -264,7 +264,7 @@ def parse_numbers(
     suffixes handled. Returns the numbers and a mask of the missing cells (NaN, never filled)."""
     missing = is_missing(values)
     if values.dtype != object:
-        return values.astype(float), missing
+        return values.astype(float, copy=False), missing  # the caller's own column: no copy
     text = values.astype("string").str.strip()
     text = text.str.replace(r"[\s\u00a0'$€£¥₹]|USD|EUR", "", regex=True)
     if decimal == ",":

@@ -769,7 +769,7 @@ def _assemble(
             break
     if blank.any():
         dropped["blank lines"] = int(blank.sum())
-    line = np.arange(len(table)) + first_line  # the file's line (1-based) or the frame's row
+    line = np.arange(first_line, first_line + len(table))  # the file's line (1-based) or row
     if blank.any():
         table, line = table.loc[~blank], line[~blank]
     if len(table) == 0:

@@ -252,21 +252,23 @@ def describe(codes: np.ndarray, t: np.ndarray, n: int) -> dict[str, Any]:
     regular = _regular(t, first, rows, mode, holidays=True)
     steps = rows - 1
     gaps = steps - _segment_sums(regular, first, rows)
-    names: dict[tuple[int, bool], str] = {}  # frequency() per distinct (bar, weekends)
-    bar = []
-    for m, w in zip(mode.tolist(), (weekend > 0.05).tolist(), strict=True):
-        name = names.get((m, w))
-        if name is None:
-            name = names[(m, w)] = frequency(m, 1.0 if w else 0.0)
-        bar.append(name)
-    bar_size = []
-    for s, (name, g, k) in enumerate(zip(bar, gaps.tolist(), steps.tolist(), strict=True)):
+    # the texts per distinct (bar, weekends, gaps, steps): a few, however many series
+    keys = np.stack([mode, weekend > 0.05, gaps, steps], axis=1)
+    kinds, which = np.unique(keys, axis=0, return_inverse=True)
+    bar_of, size_of = [], []
+    for m, w, g, k in kinds.tolist():
+        name = frequency(m, 1.0 if w else 0.0)
         if g == 0:
-            bar_size.append(f"{name}, every step one bar")
-        elif mode[s] < DAY:
-            bar_size.append(f"{name}, {g:,} of {k:,} steps longer: gaps")
+            size = f"{name}, every step one bar"
+        elif m < DAY:
+            size = f"{name}, {g:,} of {k:,} steps longer: gaps"
         else:
-            bar_size.append(f"{name}, {g:,} of {k:,} steps skip bars: holidays or missing days")
+            size = f"{name}, {g:,} of {k:,} steps skip bars: holidays or missing days"
+        bar_of.append(name)
+        size_of.append(size)
+    which = which.reshape(-1)
+    bar = np.asarray(bar_of, dtype=object)[which].tolist()
+    bar_size = np.asarray(size_of, dtype=object)[which].tolist()
     session: list[str | None] = [None] * n
     intraday = np.flatnonzero((mode > 0) & (mode < DAY))
     if len(intraday):

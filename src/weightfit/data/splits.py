@@ -104,7 +104,7 @@ def segment_median(x: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     count = np.bincount(codes, minlength=n)
     longest = int(count.max())
     if int(count.min()) == longest:  # as long as each other: one row each of an (n, longest)
-        return _row_medians(x.reshape(n, longest))
+        return _row_medians(np.array(x).reshape(n, longest), longest)
     first = np.r_[0, np.cumsum(count)[:-1]]
     if longest * n <= 4 * len(x) + n:
         pad = np.full((n, longest), np.inf)
@@ -120,29 +120,28 @@ def segment_median(x: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _row_medians(x: np.ndarray) -> np.ndarray:
-    """(n,) the median of each row of ``x`` (n, k), k >= 1: its one or two middle values
-    (``np.partition``: no full sort), as ``segment_median`` takes them."""
-    k = x.shape[1]
+def _row_medians(x: np.ndarray, k: int) -> np.ndarray:
+    """(n,) the median of the ``k`` smallest values of each row of ``x`` (n, >= k), the rest
+    of a row being larger (``inf``): its one or two middle values, as ``segment_median`` takes
+    them. ``x`` is partitioned in place (``np.partition``: no full sort)."""
     lo, hi = (k - 1) // 2, k // 2
-    middle = np.partition(x, sorted({lo, hi}), axis=1)
-    return (middle[:, lo] + middle[:, hi]) / 2
+    x.partition(sorted({lo, hi}), axis=1)
+    return (x[:, lo] + x[:, hi]) / 2
 
 
 def _step_sigma(size: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
-    """(n,) ``robust_sigma`` of each series' steps, ``size[i]``: (T - 1,) the absolute log
-    return from row i to i + 1 (``codes``: (T,) sorted). Series of one length are a reshape
-    (the step out of each series' last row set aside as a last column), the others a mask."""
+    """(n,) ``robust_sigma`` of each series' steps. ``size``: (T,) the absolute log return from
+    row i to i + 1 (the last entry unused), reordered here; ``codes``: (T,) sorted. Series of
+    one length are rows of a reshape, the step out of each series' last row set to ``inf``."""
     length = len(codes) // n if n else 0
     if length >= 2 and len(codes) == n * length:
         each = np.arange(n)  # sorted codes: series s on rows s * length .. (s + 1) * length - 1
         if bool((codes[::length] == each).all() and (codes[length - 1 :: length] == each).all()):
-            ends = np.empty(len(codes))  # (n, length): a series' steps, then a step out of it
-            ends[:-1] = size
-            steps = ends.reshape(n, length)[:, :-1]
-            return np.maximum(_row_medians(steps) / 0.6745, SIGMA_FLOOR)
+            steps = size.reshape(n, length)  # (n, length): a series' steps, then one out of it
+            steps[:, -1] = np.inf
+            return np.maximum(_row_medians(steps, length - 1) / 0.6745, SIGMA_FLOOR)
     same = codes[1:] == codes[:-1]
-    return robust_sigma(size[same], codes[1:][same], n)
+    return robust_sigma(size[:-1][same], codes[1:][same], n)
 
 
 def detect(
@@ -163,11 +162,13 @@ def detect(
     """
     n = int(codes.max()) + 1 if len(codes) else 0
     r = np.log(y[1:] / y[:-1])  # r[i]: row i -> i + 1
-    size = np.abs(r)
-    sigma = _step_sigma(size, codes, n)
-    big = np.flatnonzero(size >= MIN_MOVE)  # few: then within a series, and JUMP_SDS sigmas
+    size = np.zeros(len(y))  # (T,) |r[i]|, the last entry unused
+    np.abs(r, out=size[:-1])
+    big = np.flatnonzero(size[:-1] >= MIN_MOVE)  # few: then within a series, and JUMP_SDS sigmas
     big = big[codes[big + 1] == codes[big]]
-    jumps = big[size[big] >= JUMP_SDS * sigma[codes[big + 1]]]
+    big_size = size[big]
+    sigma = _step_sigma(size, codes, n)  # reorders size
+    jumps = big[big_size >= JUMP_SDS * sigma[codes[big + 1]]]
     found: dict[int, list[Split]] = {}
     notes: dict[int, list[str]] = {}
     for i in jumps:
