@@ -15,7 +15,6 @@ series.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -151,25 +150,29 @@ def read_csv(
     prices: Sequence[str],
     ids: str | None,
     na: Sequence[str] = (),
+    also: Sequence[str] = (),
 ) -> tuple[pd.DataFrame | None, list[str]]:
     """The whole text file by ``pyarrow.csv``, or ``None`` where the careful path must read it;
     with the first and last 300 date cells as text (what ``read_prices`` picks a format from).
 
     ``skip`` lines come before the first data line; ``header`` names every field. The date
     column comes back parsed (ISO only), prices as float64 (missing tokens as NaN), the id as
-    text; ``na`` are the missing-price tokens. Any line Arrow cannot read the way pandas would
-    gives ``None``.
+    text; ``na`` are the missing-price tokens; ``also``: other columns to read (types
+    inferred); the others are split, never converted. Any line Arrow cannot read the way pandas
+    would gives ``None``.
     """
     types: dict[str, pa.DataType] = {date: pa.string(), **{p: pa.float64() for p in prices}}
     if ids is not None:
         types[ids] = pa.string()
+    wanted = [c for c in header if c in types or c in also]  # every line still split and counted
     try:
         table = pacsv.read_csv(
-            io.BytesIO(raw),
+            pa.BufferReader(raw),  # the bytes as they are: no copy
             read_options=pacsv.ReadOptions(skip_rows=skip, column_names=list(header)),
             parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,
+                include_columns=wanted,
                 null_values=list(na),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -191,5 +194,5 @@ def read_csv(
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None, []
     frame = table.drop_columns([date]).to_pandas()
-    frame.insert(list(header).index(date), date, stamps.to_pandas())
+    frame.insert(wanted.index(date), date, stamps.to_pandas())
     return frame, head

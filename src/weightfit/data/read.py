@@ -507,7 +507,7 @@ def _read_text(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     where = where or str(path)
     raw = read_bytes(path) if raw is None else raw
-    text, used_encoding, notes = decode(raw, encoding, where)
+    text, used_encoding, notes = decode(raw, encoding, where, start_only=True)  # the start
     if not text.strip():
         raise DataError(f"{where}: the file is empty; nothing to read")
     layout = sniff(text, sep, skiprows, where)
@@ -575,6 +575,7 @@ def _read_text(
             prices=r.prices,
             ids=r.id,
             na=NA_TOKENS,
+            also=[r.volume] if r.volume is not None and len(r.prices) == 1 else [],
         )
     try:
         if fast is not None:
@@ -585,7 +586,7 @@ def _read_text(
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 table = _read_csv(raw, used_encoding, layout, header, strings, r.prices, decimal)
     except pd.errors.ParserWarning:
-        at = _wider_line(text, layout, width)
+        at = _wider_line(decode(raw, encoding, where)[0], layout, width)
         raise DataError(
             f"{where}: {at} has more fields than the header's {width}; every row must have "
             "the header's fields (fix the line, or pass --sep)"
