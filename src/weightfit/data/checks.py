@@ -133,8 +133,7 @@ def finish(
     zone = getattr(frame["ds"].dt, "tz", None)
     lo, hi = _time_of_day(wall, first_row, every=zone is not None)
     ds_first, ds_last = frame["ds"].iloc[first_row], frame["ds"].iloc[last_row]
-    start_text = ds_first.astype(str).tolist()
-    end_text = ds_last.astype(str).tolist()
+    start_text, end_text = _texts(ds_first), _texts(ds_last)
     ids = uniques.tolist()
     recs = [by_source[x] for x in source.tolist()]
     if len(records) == 1 and isinstance(records[0]["price_column"], str):  # one file, one price
@@ -203,6 +202,17 @@ def finish(
     return out
 
 
+def _texts(stamps: pd.Series) -> list[str]:
+    """``stamps.astype(str).tolist()``; naive dates at midnight (pandas then writes the date
+    alone) by numpy, ten times faster."""
+    values = stamps.to_numpy()
+    if values.dtype.kind == "M":  # naive
+        days = values.astype("datetime64[D]")
+        if bool((days == values).all()):
+            return np.datetime_as_string(days).tolist()
+    return stamps.astype(str).tolist()
+
+
 def _time_of_day(wall: np.ndarray, first: np.ndarray, every: bool) -> tuple[np.ndarray, ...]:
     """(S,) the first and last local minute of the day each series has a row at (``wall``:
     (T,) wall-clock ns; ``first``: (S,) each series' first row); zeros, without looking
@@ -220,11 +230,14 @@ def _series_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     start of each run of equal ids (a long file holds each series in one run)."""
     if isinstance(ids.dtype, pd.CategoricalDtype):
         names = ids.cat.categories.to_numpy(dtype=object)
-        rank, _ = pd.factorize(names, sort=True)  # names are distinct: rank is a permutation
-        codes = rank[ids.cat.codes.to_numpy()]
+        codes = ids.cat.codes.to_numpy().astype(np.intp)
+        sorted_names = names
+        if not ids.cat.categories.is_monotonic_increasing:  # (ids are often written sorted)
+            rank, _ = pd.factorize(names, sort=True)  # distinct names: rank is a permutation
+            codes = rank[codes]
+            sorted_names = np.empty(len(names), dtype=object)
+            sorted_names[rank] = names
         used = np.bincount(codes, minlength=len(names)) > 0
-        sorted_names = np.empty(len(names), dtype=object)
-        sorted_names[rank] = names
         if used.all():
             return codes, sorted_names
         return (np.cumsum(used) - 1)[codes], sorted_names[used]

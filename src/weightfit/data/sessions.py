@@ -253,10 +253,9 @@ def describe(codes: np.ndarray, t: np.ndarray, n: int) -> dict[str, Any]:
     steps = rows - 1
     gaps = steps - _segment_sums(regular, first, rows)
     # the texts per distinct (bar, weekends, gaps, steps): a few, however many series
-    keys = np.stack([mode, weekend > 0.05, gaps, steps], axis=1)
-    kinds, which = np.unique(keys, axis=0, return_inverse=True)
+    which, kinds = _kinds([mode, weekend > 0.05, gaps, steps])
     bar_of, size_of = [], []
-    for m, w, g, k in kinds.tolist():
+    for m, w, g, k in kinds:
         name = frequency(m, 1.0 if w else 0.0)
         if g == 0:
             size = f"{name}, every step one bar"
@@ -266,7 +265,6 @@ def describe(codes: np.ndarray, t: np.ndarray, n: int) -> dict[str, Any]:
             size = f"{name}, {g:,} of {k:,} steps skip bars: holidays or missing days"
         bar_of.append(name)
         size_of.append(size)
-    which = which.reshape(-1)
     bar = np.asarray(bar_of, dtype=object)[which].tolist()
     bar_size = np.asarray(size_of, dtype=object)[which].tolist()
     session: list[str | None] = [None] * n
@@ -275,6 +273,19 @@ def describe(codes: np.ndarray, t: np.ndarray, n: int) -> dict[str, Any]:
         for s in intraday.tolist():
             session[s] = _session(t[first[s] : first[s] + rows[s]])
     return {"bar": bar, "bar_size": bar_size, "gaps": gaps, "session": session}
+
+
+def _kinds(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """(S,) the kind of each row of the given (S,) integer columns, and each kind's values
+    (a few distinct rows of many): ``np.unique(axis=0)``, by hashing instead of sorting."""
+    which = np.zeros(len(columns[0]), dtype=np.int64)
+    for c in columns:
+        codes, values = pd.factorize(c)
+        which = pd.factorize(which * len(values) + codes)[0]
+    first = np.full(int(which.max()) + 1 if len(which) else 0, len(which))
+    np.minimum.at(first, which, np.arange(len(which)))  # a row of each kind
+    kinds = list(zip(*(np.asarray(c)[first].tolist() for c in columns), strict=True))
+    return which, kinds
 
 
 def _session(t: np.ndarray) -> str:
