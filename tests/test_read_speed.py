@@ -4,6 +4,7 @@ a few passes over big panels (issue 11). Speed itself is measured in ``benchmark
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -117,7 +118,7 @@ def test_run_starts_equal_comparing_every_row() -> None:
 def _records() -> SeriesRecords:
     ids = [f"S{i}" for i in range(50)]
     split = {"date": "2021-01-05", "ratio": "2:1", "acted_on": True}
-    extra = {
+    extra: dict[str, dict[str, Any]] = {
         "S7": {"splits": [split], "split_handling": "exclude"},
         "S3": {"splits": [{**split, "acted_on": False}]},
         "S1": {"notes": ["x"]},

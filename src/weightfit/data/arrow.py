@@ -70,7 +70,9 @@ def read_parquet(path: Path | Rows) -> pd.DataFrame:
     strings = [i for i, f in enumerate(table.schema) if pa.types.is_string(f.type)]
     for i in strings:
         table = table.set_column(i, table.field(i).name, pc.dictionary_encode(table.column(i)))
-    return table.to_pandas()
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)  # freed as it converts
+    pa.default_memory_pool().release_unused()  # the pages decoded from, back to the system
+    return frame
 
 
 def _slice(f: pq.ParquetFile, unit: Rows) -> pa.Table:

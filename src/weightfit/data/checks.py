@@ -61,9 +61,9 @@ def finish(
         down[c[1:][same & (t[1:] > t[:-1])]] = False
     del c, t, same, in_file
     if not (up.all() and grouped):  # by (id, ds), stable: of equal rows the last stays last
-        order = np.lexsort((ds_file, codes))
-        frame = frame.take(order).reset_index(drop=True)
-        codes = codes[order]
+        sorted_rows = np.lexsort((ds_file, codes))
+        frame = frame.take(sorted_rows).reset_index(drop=True)
+        codes = codes[sorted_rows]
     ds = _ns(frame["ds"])
     # sorted: a duplicate is a row equal to its neighbour in id and time
     same_row = (codes[1:] == codes[:-1]) & (ds[1:] == ds[:-1])
@@ -196,8 +196,8 @@ def finish(
     order = ["rows", "start", "end", "frequency", "bar_size", "gaps", "time_zone"]
     order += ["price_column", "source", "format", "dropped", "splits", "split_handling"]
     series = SeriesRecords(ids, columns, common, extra, order=[*order, "notes", "warnings"])
-    uid = uniques[codes]  # (T,) one shared text object per series
-    out = pd.DataFrame({"unique_id": uid, "ds": frame["ds"].array, "y": y}, copy=False)
+    unique_id = uniques[codes]  # (T,) one shared text object per series
+    out = pd.DataFrame({"unique_id": unique_id, "ds": frame["ds"].array, "y": y}, copy=False)
     out.attrs["weightfit"] = ReadRecord(sources=records, series=series)  # shared, never copied
     return out
 

@@ -161,20 +161,25 @@ def detect(
     [('2024-01-05', '5:1', 'medium')]
     """
     n = int(codes.max()) + 1 if len(codes) else 0
-    r = np.log(y[1:] / y[:-1])  # r[i]: row i -> i + 1
-    size = np.zeros(len(y))  # (T,) |r[i]|, the last entry unused
-    np.abs(r, out=size[:-1])
-    big = np.flatnonzero(size[:-1] >= MIN_MOVE)  # few: then within a series, and JUMP_SDS sigmas
-    big = big[codes[big + 1] == codes[big]]
+    size = np.zeros(len(y))  # (T,) the log return from row i to i + 1, the last entry unused
+    steps = len(y) - 1
+    log_return = size[:steps]
+    np.divide(y[1:], y[:-1], out=log_return)
+    np.log(log_return, out=log_return)
+    big = np.flatnonzero((log_return >= MIN_MOVE) | (log_return <= -MIN_MOVE))  # few
+    big = big[codes[big + 1] == codes[big]]  # within a series
+    near = np.unique(np.clip(np.r_[big - 1, big, big + 1], 0, max(steps - 1, 0)))
+    r = dict(zip(near.tolist(), log_return[near].tolist(), strict=True))  # the few returns used
+    np.abs(log_return, out=log_return)
     big_size = size[big]
     sigma = _step_sigma(size, codes, n)  # reorders size
-    jumps = big[big_size >= JUMP_SDS * sigma[codes[big + 1]]]
+    jumps = big[big_size >= JUMP_SDS * sigma[codes[big + 1]]].tolist()
     found: dict[int, list[Split]] = {}
     notes: dict[int, list[str]] = {}
     for i in jumps:
         code, row = int(codes[i]), int(i + 1)
         day = str(pd.Timestamp(ds.iloc[row]).date())
-        if _reverted(r, codes, int(i)):
+        if _reverted(r, steps, codes, i):
             notes.setdefault(code, []).append(
                 f"a one-step jump on {day} (ratio {np.exp(r[i]):.4f}) undone next step: a bad "
                 "tick, not a split; check that row"
@@ -212,10 +217,11 @@ def detect(
     return found, notes
 
 
-def _reverted(r: np.ndarray, codes: np.ndarray, i: int) -> bool:
-    """The jump ``r[i]`` undone (within half its size) by the step after it or before it."""
+def _reverted(r: dict[int, float], steps: int, codes: np.ndarray, i: int) -> bool:
+    """The jump ``r[i]`` undone (within half its size) by the step after it or before it
+    (``r``: the log returns next to each jump, of ``steps``)."""
     for j in (i + 1, i - 1):
-        same = 0 <= j < len(r) and codes[j + 1] == codes[j]
+        same = 0 <= j < steps and codes[j + 1] == codes[j]
         if same and abs(r[i] + r[j]) < 0.5 * abs(r[i]):
             return True
     return False
