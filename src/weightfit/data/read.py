@@ -186,8 +186,9 @@ def _distinct(ids: pd.Series) -> list[Any]:
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The long rows of every file, one after another; categorical columns (the ids and the
-    source, one small list of names each) stay categorical, with their categories joined."""
+    """The long rows of every file (frames of this reader's own, emptied here), one after
+    another; categorical columns (the ids and the source: one small list of names each) stay
+    categorical, with their categories joined."""
     if len(frames) == 1:
         return frames[0]
     joined = {}
@@ -195,7 +196,9 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
         arrays = [f[column].array for f in frames]
         if all(isinstance(a, pd.Categorical) for a in arrays):
             joined[column] = union_categoricals(arrays)
-    frame = pd.concat([f.drop(columns=list(joined)) for f in frames], ignore_index=True)
+            for f in frames:
+                del f[column]  # no copy of the other columns
+    frame = pd.concat(frames, ignore_index=True)
     for column, values in joined.items():
         frame[column] = values
     return frame
