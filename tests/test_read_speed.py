@@ -4,14 +4,19 @@ a few passes over big panels (issue 11). Speed itself is measured in ``benchmark
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from weightfit.data import read_prices
+from weightfit.data.arrow import Rows, read_parquet
+from weightfit.data.checks import _texts
 from weightfit.data.panel import SeriesRecords, run_starts, where_set
 from weightfit.data.sessions import DAY, gap_mask, modal_steps, regular_steps, wall_ns
+from weightfit.data.splits import _step_sigma, robust_sigma, segment_median
 
 
 def _series(rng: np.random.Generator, kind: str, uid: str) -> pd.DataFrame:
@@ -137,3 +142,66 @@ def test_where_set_builds_only_the_entries_that_set_the_key() -> None:
     records["S2"]["splits"] = ["edited"]  # an entry read and edited counts too, in id order
     assert [u for u, _ in where_set(records, "splits")] == ["S2", "S3", "S7", "S30"]
     assert [u for u, _ in where_set(dict(records.items()), "splits")] == ["S2", "S3", "S7", "S30"]
+
+
+@pytest.mark.parametrize("lengths", [[5] * 40, [4] * 39 + [5], [1, 6, 2, 2, 9] * 8])
+def test_segment_medians_equal_pandas(lengths: list[int]) -> None:
+    rng = np.random.default_rng(len(lengths) + sum(lengths))
+    codes = np.repeat(np.arange(len(lengths)), lengths)
+    x = rng.normal(size=len(codes)).round(1)  # ties too
+    oracle = pd.Series(x).groupby(codes).median()  # oracle: pandas groupby median
+    np.testing.assert_array_equal(segment_median(x, codes, len(lengths)), oracle.to_numpy())
+    size = np.r_[np.abs(x[1:] - x[:-1]), 0.0]  # as split detection hands it: (T,), last unused
+    same = codes[1:] == codes[:-1]
+    expected = robust_sigma(size[:-1][same], codes[1:][same], len(lengths))
+    np.testing.assert_array_equal(_step_sigma(size.copy(), codes, len(lengths)), expected)
+
+
+def test_dates_as_text_equal_pandas() -> None:
+    rng = np.random.default_rng(5)
+    days = pd.Series(pd.to_datetime(rng.integers(-5000, 60000, 30), unit="D"))
+    moments = days + pd.to_timedelta(rng.integers(0, 86400, 30), unit="s")
+    for stamps in (days, days.dt.as_unit("s"), moments, days.dt.tz_localize("Europe/Paris")):
+        assert _texts(stamps) == stamps.astype(str).tolist()  # oracle: pandas astype(str)
+
+
+def _long_file(path: Path, rng: np.random.Generator) -> pd.DataFrame:
+    """A long Parquet file: ids out of order, one written with spaces, a shuffled series."""
+    parts = []
+    for i in rng.permutation(30):
+        ds = pd.date_range("2022-01-03", periods=int(rng.integers(5, 40)), freq="B")
+        y = 50 * np.exp(np.cumsum(rng.normal(0, 0.02, len(ds))))
+        part = pd.DataFrame({"unique_id": f"T{i:02d}", "ds": ds, "y": y})
+        parts.append(part.sample(frac=1, random_state=1) if i == 7 else part)
+    frame = pd.concat(parts, ignore_index=True)
+    frame.loc[frame.unique_id == "T03", "unique_id"] = " T03 "
+    frame.to_parquet(path, index=False, row_group_size=97)
+    return frame
+
+
+def test_a_dictionary_read_equals_pandas_read_and_sort(tmp_path: Path) -> None:
+    frame = _long_file(tmp_path / "long.parquet", np.random.default_rng(3))
+    got = read_prices(tmp_path / "long.parquet")
+    # oracle: pandas' own reader, the ids stripped, sorted by (id, date)
+    expected = pd.read_parquet(tmp_path / "long.parquet")
+    expected["unique_id"] = expected["unique_id"].str.strip()
+    expected = expected.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got["unique_id"].dtype == object
+    record = got.attrs["weightfit"]["series"]
+    assert list(record) == sorted(frame.unique_id.str.strip().unique())
+    assert record["T07"]["notes"] == ["rows not in date order in the file: sorted by date"]
+    assert [record[u]["rows"] for u in record] == expected.groupby("unique_id").size().tolist()
+    rows = read_parquet(Rows(tmp_path / "long.parquet", 100, 300))  # a range across row groups
+    pd.testing.assert_frame_equal(
+        rows.astype({"unique_id": object}), frame.iloc[100:300].reset_index(drop=True)
+    )
+
+
+def test_files_joined_equal_one_file(tmp_path: Path) -> None:
+    frame = _long_file(tmp_path / "all.parquet", np.random.default_rng(4))
+    (tmp_path / "parts").mkdir()
+    for k, (_, part) in enumerate(frame.groupby(frame.unique_id.str.strip().str[1] == "1")):
+        part.to_parquet(tmp_path / "parts" / f"p{k}.parquet", index=False)
+    one, many = read_prices(tmp_path / "all.parquet"), read_prices(tmp_path / "parts")
+    pd.testing.assert_frame_equal(one, many, check_exact=True)  # oracle: the one-file read
