@@ -105,16 +105,21 @@ def series_starts(path: Path, column: str) -> np.ndarray | None:
     offset = 0
     for g in range(f.num_row_groups):
         ids = f.read_row_group(g, columns=[column]).column(0)
-        ids = pc.cast(ids, pa.string()).to_numpy(zero_copy_only=False)
-        change = np.r_[ids[0] != last if len(ids) else False, ids[1:] != ids[:-1]]
+        ids = pc.cast(ids, pa.string()).combine_chunks()
+        if ids.null_count:  # None equals None: compared as Python objects
+            text = ids.to_numpy(zero_copy_only=False)
+            change = np.r_[text[0] != last if len(text) else False, text[1:] != text[:-1]]
+        else:  # compared by Arrow: no Python string per row
+            later = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(False)
+            change = np.r_[ids[0].as_py() != last if len(ids) else False, later]
         at = np.flatnonzero(change)
-        runs = ids[at].tolist()
+        runs = ids.take(pa.array(at, pa.int64())).to_pylist()
         if len(runs) != len(set(runs)) or not seen.isdisjoint(runs):
             return None
         seen.update(runs)
         starts.append(at + offset)
         offset += len(ids)
-        last = ids[-1] if len(ids) else last
+        last = ids[-1].as_py() if len(ids) else last
     return np.r_[np.concatenate(starts) if starts else np.zeros(0, np.int64), offset]
 
 
