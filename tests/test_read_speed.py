@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from weightfit.data import read_prices
-from weightfit.data.arrow import Rows, read_parquet
+from weightfit.data.arrow import Rows, read_parquet, series_starts
 from weightfit.data.checks import _texts
 from weightfit.data.panel import SeriesRecords, run_starts, where_set
 from weightfit.data.sessions import DAY, gap_mask, modal_steps, regular_steps, wall_ns
@@ -205,3 +205,24 @@ def test_files_joined_equal_one_file(tmp_path: Path) -> None:
         part.to_parquet(tmp_path / "parts" / f"p{k}.parquet", index=False)
     one, many = read_prices(tmp_path / "all.parquet"), read_prices(tmp_path / "parts")
     pd.testing.assert_frame_equal(one, many, check_exact=True)  # oracle: the one-file read
+
+
+IDS = {
+    "grouped": ["a"] * 40 + ["b"] * 30 + ["c"] * 50,
+    "interleaved": ["a"] * 20 + ["b"] * 30 + ["a"] * 10,
+    "missing": ["a"] * 20 + [None] * 30 + ["c"] * 10,
+}
+
+
+@pytest.mark.parametrize("case", list(IDS))
+def test_series_starts_equal_comparing_every_row(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "ids.parquet"
+    pd.DataFrame({"unique_id": IDS[case], "y": 1.0}).to_parquet(path, row_group_size=7)
+    column = np.array(IDS[case], dtype=object)
+    starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])  # oracle: every row
+    got = series_starts(path, "unique_id")
+    if case == "interleaved":
+        assert got is None
+    else:
+        assert got is not None
+        np.testing.assert_array_equal(got, np.r_[starts, len(column)])
