@@ -15,7 +15,6 @@ series.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,7 +57,11 @@ def read_parquet(path: Path | Rows) -> pd.DataFrame:
     pandas categoricals (dictionary-encoded by Arrow: one Python string per distinct id, not
     one per row)."""
     try:
-        table = _slice(path) if isinstance(path, Rows) else pq.read_table(path)
+        source = path.path if isinstance(path, Rows) else path
+        # text columns decoded straight to dictionaries: each distinct id once, and codes
+        text = [x.name for x in pq.read_schema(source) if pa.types.is_string(x.type)]
+        f = pq.ParquetFile(source, read_dictionary=text or None)
+        table = _slice(f, path) if isinstance(path, Rows) else f.read()
     except FileNotFoundError:
         raise DataError(f"{path}: no such file; check the path") from None
     except Exception as e:  # pyarrow's errors have no common base worth naming
@@ -67,12 +70,13 @@ def read_parquet(path: Path | Rows) -> pd.DataFrame:
     strings = [i for i, f in enumerate(table.schema) if pa.types.is_string(f.type)]
     for i in strings:
         table = table.set_column(i, table.field(i).name, pc.dictionary_encode(table.column(i)))
-    return table.to_pandas()
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)  # freed as it converts
+    pa.default_memory_pool().release_unused()  # the pages decoded from, back to the system
+    return frame
 
 
-def _slice(unit: Rows) -> pa.Table:
+def _slice(f: pq.ParquetFile, unit: Rows) -> pa.Table:
     """Only the row groups that hold ``unit``'s rows are read."""
-    f = pq.ParquetFile(unit.path)
     sizes = np.array([f.metadata.row_group(i).num_rows for i in range(f.num_row_groups)])
     ends = np.cumsum(sizes)
     first = int(np.searchsorted(ends, unit.start, side="right"))
@@ -101,16 +105,21 @@ def series_starts(path: Path, column: str) -> np.ndarray | None:
     offset = 0
     for g in range(f.num_row_groups):
         ids = f.read_row_group(g, columns=[column]).column(0)
-        ids = pc.cast(ids, pa.string()).to_numpy(zero_copy_only=False)
-        change = np.r_[ids[0] != last if len(ids) else False, ids[1:] != ids[:-1]]
+        ids = pc.cast(ids, pa.string()).combine_chunks()
+        if ids.null_count:  # None equals None: compared as Python objects
+            text = ids.to_numpy(zero_copy_only=False)
+            change = np.r_[text[0] != last if len(text) else False, text[1:] != text[:-1]]
+        else:  # compared by Arrow: no Python string per row
+            later = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(False)
+            change = np.r_[ids[0].as_py() != last if len(ids) else False, later]
         at = np.flatnonzero(change)
-        runs = ids[at].tolist()
+        runs = ids.take(pa.array(at, pa.int64())).to_pylist()
         if len(runs) != len(set(runs)) or not seen.isdisjoint(runs):
             return None
         seen.update(runs)
         starts.append(at + offset)
         offset += len(ids)
-        last = ids[-1] if len(ids) else last
+        last = ids[-1].as_py() if len(ids) else last
     return np.r_[np.concatenate(starts) if starts else np.zeros(0, np.int64), offset]
 
 
@@ -148,25 +157,29 @@ def read_csv(
     prices: Sequence[str],
     ids: str | None,
     na: Sequence[str] = (),
+    also: Sequence[str] = (),
 ) -> tuple[pd.DataFrame | None, list[str]]:
     """The whole text file by ``pyarrow.csv``, or ``None`` where the careful path must read it;
     with the first and last 300 date cells as text (what ``read_prices`` picks a format from).
 
     ``skip`` lines come before the first data line; ``header`` names every field. The date
     column comes back parsed (ISO only), prices as float64 (missing tokens as NaN), the id as
-    text; ``na`` are the missing-price tokens. Any line Arrow cannot read the way pandas would
-    gives ``None``.
+    text; ``na`` are the missing-price tokens; ``also``: other columns to read (types
+    inferred); the others are split, never converted. Any line Arrow cannot read the way pandas
+    would gives ``None``.
     """
     types: dict[str, pa.DataType] = {date: pa.string(), **{p: pa.float64() for p in prices}}
     if ids is not None:
         types[ids] = pa.string()
+    wanted = [c for c in header if c in types or c in also]  # every line still split and counted
     try:
         table = pacsv.read_csv(
-            io.BytesIO(raw),
+            pa.BufferReader(raw),  # the bytes as they are: no copy
             read_options=pacsv.ReadOptions(skip_rows=skip, column_names=list(header)),
             parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,
+                include_columns=wanted,
                 null_values=list(na),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -188,5 +201,5 @@ def read_csv(
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None, []
     frame = table.drop_columns([date]).to_pandas()
-    frame.insert(list(header).index(date), date, stamps.to_pandas())
+    frame.insert(wanted.index(date), date, stamps.to_pandas())
     return frame, head

@@ -12,7 +12,7 @@ import pandas as pd
 
 from weightfit.data import sessions
 from weightfit.data import splits as splitting
-from weightfit.data.panel import ReadRecord, SeriesRecords
+from weightfit.data.panel import ReadRecord, SeriesRecords, run_starts
 from weightfit.errors import DataError
 
 MIN_ROWS = 3
@@ -45,20 +45,25 @@ def finish(
     by_source = {rec["source"]: rec for rec in records}
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
         frame = frame.reset_index(drop=True)
-    if frame["unique_id"].dtype != object:
-        frame["unique_id"] = frame["unique_id"].astype(str)
-    codes, uniques = _factorize(frame["unique_id"].to_numpy())  # code order = sorted ids
+    codes, uniques = _series_codes(frame["unique_id"])  # code order = sorted ids
     n = len(uniques)
     ds_file = _ns(frame["ds"])
-    # the order in the file, per series: rows of a series in file order (a stable sort)
-    in_file = np.argsort(codes, kind="stable")
-    c, t = codes[in_file], ds_file[in_file]
+    # the order in the file, per series: rows of a series in file order (a stable sort, where
+    # the series are not already one after another)
+    grouped = bool((codes[1:] >= codes[:-1]).all())
+    in_file = None if grouped else np.argsort(codes, kind="stable")
+    c, t = (codes, ds_file) if in_file is None else (codes[in_file], ds_file[in_file])
     same = c[1:] == c[:-1]
-    up = np.bincount(c[1:][same & (t[1:] < t[:-1])], minlength=n) == 0  # never went back
-    down = np.bincount(c[1:][same & (t[1:] > t[:-1])], minlength=n) == 0  # never went forward
-    if not (up.all() and (np.diff(codes) >= 0).all()):
-        frame = frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-        codes = _factorize(frame["unique_id"].to_numpy())[0]
+    up = np.ones(n, dtype=bool)  # never went back
+    up[c[1:][same & (t[1:] < t[:-1])]] = False
+    down = np.ones(n, dtype=bool)  # never went forward: looked at only where one went back
+    if not up.all():
+        down[c[1:][same & (t[1:] > t[:-1])]] = False
+    del c, t, same, in_file
+    if not (up.all() and grouped):  # by (id, ds), stable: of equal rows the last stays last
+        sorted_rows = np.lexsort((ds_file, codes))
+        frame = frame.take(sorted_rows).reset_index(drop=True)
+        codes = codes[sorted_rows]
     ds = _ns(frame["ds"])
     # sorted: a duplicate is a row equal to its neighbour in id and time
     same_row = (codes[1:] == codes[:-1]) & (ds[1:] == ds[:-1])
@@ -77,7 +82,7 @@ def finish(
         keep = np.ones(len(frame), dtype=bool)
         keep[:-1] &= ~same_row  # of equal neighbours, the last in file order (the sort is stable)
         note = "duplicated timestamps (kept the last)"
-        _count_gone(frame.loc[~keep], by_source, note)
+        _count_gone(frame.loc[~keep], uniques[codes[~keep]], by_source, note)
         frame = frame.loc[keep].reset_index(drop=True)
         codes, ds = codes[keep], ds[keep]
     exchange_zone = None
@@ -86,10 +91,11 @@ def finish(
             raise DataError("--session regular needs --exchange, e.g. --exchange XNYS")
         before = frame
         frame, kept, exchange_zone = sessions.filter_session(frame, exchange, tz)
-        _count_gone(before.loc[~kept], by_source, f"outside the {exchange} regular session")
+        outside = f"outside the {exchange} regular session"
+        _count_gone(before.loc[~kept], uniques[codes[~kept]], by_source, outside)
         codes, ds = codes[kept], ds[kept]
     y = frame["y"].to_numpy()
-    bad = ~(y > 0) | ~np.isfinite(y)
+    bad = ~((y > 0) & (y < np.inf))  # NaN compares False: not positive, not finite
     if bad.any():
         row = frame.loc[bad].iloc[0]
         unit = by_source[row["source"]].get("unit", "line")
@@ -108,7 +114,7 @@ def finish(
     rows = np.bincount(codes, minlength=n)
     first_row = np.r_[0, np.cumsum(rows)[:-1]]
     last_row = first_row + rows - 1
-    source = frame["source"].to_numpy()[first_row]
+    source = frame["source"].take(first_row).to_numpy(dtype=object)
     short = np.flatnonzero(rows < MIN_ROWS)
     if len(short):
         s = int(short[0])
@@ -125,14 +131,21 @@ def finish(
     wall = sessions.wall_ns(frame["ds"])
     bars = sessions.describe(codes, wall, n)
     zone = getattr(frame["ds"].dt, "tz", None)
-    minute = (wall % sessions.DAY) // sessions.NS["min"]  # local minute of the day
-    lo = np.minimum.reduceat(minute, first_row) if len(minute) else minute
-    hi = np.maximum.reduceat(minute, first_row) if len(minute) else minute
+    lo, hi = _time_of_day(wall, first_row, every=zone is not None)
     ds_first, ds_last = frame["ds"].iloc[first_row], frame["ds"].iloc[last_row]
-    start_text = ds_first.astype(str).tolist()
-    end_text = ds_last.astype(str).tolist()
+    start_text, end_text = _texts(ds_first), _texts(ds_last)
     ids = uniques.tolist()
     recs = [by_source[x] for x in source.tolist()]
+    if len(records) == 1 and isinstance(records[0]["price_column"], str):  # one file, one price
+        one = records[0]
+        price_column = [one["price_column"]] * n
+        source_column, format_column = [one["source"]] * n, [one["format"]] * n
+    else:
+        price_column = [
+            r["price_column"] if isinstance(r["price_column"], str) else _column_of(r, u)
+            for r, u in zip(recs, ids, strict=True)
+        ]
+        source_column, format_column = [r["source"] for r in recs], [r["format"] for r in recs]
     columns: dict[str, Any] = {
         "rows": rows.tolist(),
         "start": start_text,
@@ -140,12 +153,9 @@ def finish(
         "frequency": bars["bar"],
         "bar_size": bars["bar_size"],
         "gaps": bars["gaps"].tolist(),
-        "price_column": [
-            r["price_column"] if isinstance(r["price_column"], str) else _column_of(r, u)
-            for r, u in zip(recs, ids, strict=True)
-        ],
-        "source": [r["source"] for r in recs],
-        "format": [r["format"] for r in recs],
+        "price_column": price_column,
+        "source": source_column,
+        "format": format_column,
     }
     common: dict[str, Any] = {
         "time_zone": _zone_text(zone, tz, exchange_zone),
@@ -186,25 +196,66 @@ def finish(
     order = ["rows", "start", "end", "frequency", "bar_size", "gaps", "time_zone"]
     order += ["price_column", "source", "format", "dropped", "splits", "split_handling"]
     series = SeriesRecords(ids, columns, common, extra, order=[*order, "notes", "warnings"])
-    out = frame[["unique_id", "ds", "y"]].copy()
+    unique_id = uniques[codes]  # (T,) one shared text object per series
+    out = pd.DataFrame({"unique_id": unique_id, "ds": frame["ds"].array, "y": y}, copy=False)
     out.attrs["weightfit"] = ReadRecord(sources=records, series=series)  # shared, never copied
     return out
 
 
-def _factorize(uid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(uid, sort=True)``, hashing only the first id of each run of equal ids
-    (a long file holds each series in one run: a few distinct ids instead of every row)."""
+def _texts(stamps: pd.Series) -> list[str]:
+    """``stamps.astype(str).tolist()``; naive dates at midnight (pandas then writes the date
+    alone) by numpy, ten times faster."""
+    values = stamps.to_numpy()
+    if values.dtype.kind == "M":  # naive
+        days = values.astype("datetime64[D]")
+        if bool((days == values).all()):
+            return np.datetime_as_string(days).tolist()
+    return stamps.astype(str).tolist()
+
+
+def _time_of_day(wall: np.ndarray, first: np.ndarray, every: bool) -> tuple[np.ndarray, ...]:
+    """(S,) the first and last local minute of the day each series has a row at (``wall``:
+    (T,) wall-clock ns; ``first``: (S,) each series' first row); zeros, without looking
+    further, where every row is at midnight (daily bars) and ``every`` is not asked for."""
+    clock = wall % sessions.DAY
+    if not every and not clock.any():
+        return np.zeros(len(first), dtype=np.int64), np.zeros(len(first), dtype=np.int64)
+    minute = clock // sessions.NS["min"]  # local minute of the day
+    return np.minimum.reduceat(minute, first), np.maximum.reduceat(minute, first)
+
+
+def _series_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) codes and (S,) ids: ``pd.factorize(ids, sort=True)``. A categorical's codes are
+    renumbered (its names sorted, the unused left out); text ids are hashed only at the
+    start of each run of equal ids (a long file holds each series in one run)."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        names = ids.cat.categories.to_numpy(dtype=object)
+        codes = ids.cat.codes.to_numpy().astype(np.intp)
+        sorted_names = names
+        if not ids.cat.categories.is_monotonic_increasing:  # (ids are often written sorted)
+            rank, _ = pd.factorize(names, sort=True)  # distinct names: rank is a permutation
+            codes = rank[codes]
+            sorted_names = np.empty(len(names), dtype=object)
+            sorted_names[rank] = names
+        used = np.bincount(codes, minlength=len(names)) > 0
+        if used.all():
+            return codes, sorted_names
+        return (np.cumsum(used) - 1)[codes], sorted_names[used]
+    uid = ids.to_numpy()
     if len(uid) == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
-    starts = np.flatnonzero(np.r_[True, uid[1:] != uid[:-1]])
+    starts = run_starts(uid)
     run_codes, uniques = pd.factorize(uid[starts], sort=True)
     lengths = np.diff(np.r_[starts, len(uid)])
     return np.repeat(run_codes, lengths), np.asarray(uniques, dtype=object)
 
 
-def _count_gone(gone: pd.DataFrame, by_source: dict[str, dict[str, Any]], note: str) -> None:
-    """Count dropped rows in their file's record, in total and per series."""
-    for (source, uid), count in gone.groupby(["source", "unique_id"]).size().items():
+def _count_gone(
+    gone: pd.DataFrame, ids: np.ndarray, by_source: dict[str, dict[str, Any]], note: str
+) -> None:
+    """Count dropped rows (``ids``: theirs) in their file's record, in total and per series."""
+    keys = pd.DataFrame({"source": gone["source"].to_numpy(dtype=object), "unique_id": ids})
+    for (source, uid), count in keys.groupby(["source", "unique_id"]).size().items():
         rec = by_source[source]
         rec["dropped"][note] = rec["dropped"].get(note, 0) + int(count)
         rec["dropped_by_series"].setdefault(str(uid), {})[note] = int(count)

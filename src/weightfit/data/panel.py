@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,9 +69,7 @@ class SeriesRecords(Mapping[str, dict[str, Any]]):
         """A new dict for ``uid``'s entry (the one kept, where it was read before)."""
         if uid in self._built:
             return self._built[uid]
-        if self._at is None:
-            self._at = {u: i for i, u in enumerate(self._ids)}
-        i = self._at[uid]  # KeyError for an unknown id, as a dict
+        i = self._positions()[uid]  # KeyError for an unknown id, as a dict
         extra = self._extra.get(uid, {})
         entry: dict[str, Any] = {}
         for k in self._order:  # the keys in the order given
@@ -86,9 +84,7 @@ class SeriesRecords(Mapping[str, dict[str, Any]]):
         return entry
 
     def __contains__(self, uid: object) -> bool:
-        if self._at is None:
-            self._at = {u: i for i, u in enumerate(self._ids)}
-        return uid in self._at
+        return uid in self._positions()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids)
@@ -98,6 +94,34 @@ class SeriesRecords(Mapping[str, dict[str, Any]]):
 
     def __repr__(self) -> str:
         return f"SeriesRecords({len(self)} series)"
+
+    def where_set(self, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(id, entry)`` for every entry whose ``key`` holds a true value (a non-empty list of
+        splits, say), in ``ids`` order, without building the others: where ``key`` is neither a
+        column nor truthy in ``common``, only the entries that set it in ``extra`` or were read
+        (and so perhaps edited) are looked at.
+
+        >>> r = SeriesRecords(["a", "b", "c"], {}, {"splits": []}, {"c": {"splits": [1]}})
+        >>> list(r.where_set("splits"))
+        [('c', {'splits': [1]})]
+        """
+        if key in self._columns or self._common.get(key):
+            chosen: Iterable[str] = self._ids
+        else:
+            some = {u for u, e in self._extra.items() if e.get(key)} | set(self._built)
+            if not some:
+                return
+            at = self._positions()
+            chosen = sorted(some, key=at.__getitem__)
+        for uid in chosen:
+            entry = self.build(uid)
+            if entry.get(key):
+                yield uid, entry
+
+    def _positions(self) -> dict[str, int]:
+        if self._at is None:
+            self._at = {u: i for i, u in enumerate(self._ids)}
+        return self._at
 
     def to_columns(self) -> dict[str, Any]:
         """The records as JSON-ready columns (entries read and edited since count as extra);
@@ -140,6 +164,51 @@ class Joined(Mapping[str, dict[str, Any]]):
     def __repr__(self) -> str:
         return f"Joined({len(self)} series)"
 
+    def where_set(self, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``where_set`` of each part, in order (``SeriesRecords.where_set``)."""
+        for p in self._parts:
+            yield from where_set(p, key)
+
+
+def where_set(
+    series: Mapping[str, dict[str, Any]], key: str
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(id, entry)`` of a read record's ``series`` whose ``key`` holds a true value, in order;
+    a ``SeriesRecords`` (or ``Joined``) builds only the few entries that can (its ``where_set``).
+
+    >>> list(where_set({"a": {"splits": []}, "b": {"splits": [1]}}, "splits"))
+    [('b', {'splits': [1]})]
+    """
+    if isinstance(series, SeriesRecords | Joined):
+        yield from series.where_set(key)
+        return
+    for uid, entry in series.items():
+        if entry.get(key):
+            yield uid, entry
+
+
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """(R,) the index where each run of equal values starts (``values``: (T,), a series column
+    grouped into runs): ``np.flatnonzero(np.r_[True, values[1:] != values[:-1]])``.
+
+    Ids of a frame read by ``read_prices`` are a few string objects shared by every row of their
+    series: for those, runs are found by comparing the objects' addresses (integers: one fast
+    pass) and only the few places where the address changes are compared as text.
+
+    >>> run_starts(np.array(["a", "a", "b", "a"], dtype=object)).tolist()
+    [0, 2, 3]
+    """
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.intp)
+    if values.dtype == object and values.flags.c_contiguous:
+        address = np.frombuffer(values, dtype=np.intp)  # (T,) the objects' addresses
+        moved = np.flatnonzero(address[1:] != address[:-1]) + 1  # a superset of the run starts
+        # the same object is the same value where a value equals itself (a str; not NaN)
+        few = len(moved) <= len(values) // 8  # else: an object per row, compare them all
+        if few and pd.api.types.infer_dtype(values[np.r_[0, moved]], skipna=False) == "string":
+            return np.r_[0, moved[values[moved] != values[moved - 1]]].astype(np.intp)
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+
 
 def json_default(x: Any) -> Any:
     """A JSON ``default``: a lazy mapping (``SeriesRecords``) as a dict, numpy scalars as
@@ -177,8 +246,7 @@ class Panel:
                 "(read files with weightfit.data.read_prices)"
             )
         uid = df["unique_id"].to_numpy()
-        change = np.r_[True, uid[1:] != uid[:-1]]  # runs of one id (identical objects: cheap)
-        starts = np.flatnonzero(change)
+        starts = run_starts(uid)  # runs of one id
         ids = np.asarray([str(i) for i in uid[starts]], dtype=object)
         if not pd.Index(ids).is_unique:  # an id in two runs: not grouped
             raise DataError("the frame is not sorted by unique_id; sort it by (unique_id, ds)")
@@ -188,7 +256,9 @@ class Panel:
             raise DataError(f"row {i}: y is {values[i]!r}; drop or fix missing prices first")
         ds = df["ds"].to_numpy()
         step = np.diff(ds) if len(ds) > 1 else np.array([])
-        same = ~change[1:]
+        same = np.ones(len(uid), dtype=bool)
+        same[starts] = False
+        same = same[1:]  # (T - 1,) the step to row i + 1 stays in one series
         if len(step) and bool((step[same] <= step.dtype.type(0)).any()):
             raise DataError("the frame is not sorted by ds within each series; sort it")
         return cls(ids, ds, values, np.r_[starts, len(uid)].astype(np.int64))

@@ -67,6 +67,8 @@ def is_missing(values: pd.Series) -> pd.Series:
 
 def missing_where(values: pd.Series, unread: pd.Series) -> pd.Series:
     """``is_missing``, looked at only where a cell could not be read (usually a few cells)."""
+    if bool(unread.all()):
+        return is_missing(values)
     out = pd.Series(False, index=values.index)
     if bool(unread.any()):
         out[unread] = is_missing(values[unread]).to_numpy()
@@ -262,7 +264,7 @@ def parse_numbers(
     suffixes handled. Returns the numbers and a mask of the missing cells (NaN, never filled)."""
     missing = is_missing(values)
     if values.dtype != object:
-        return values.astype(float), missing
+        return values.astype(float, copy=False), missing  # the caller's own column: no copy
     text = values.astype("string").str.strip()
     text = text.str.replace(r"[\s\u00a0'$€£¥₹]|USD|EUR", "", regex=True)
     if decimal == ",":

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from weightfit.data import arrow, content, excel, parse
 from weightfit.data.checks import SPLIT_HANDLING, finish
@@ -35,6 +36,7 @@ from weightfit.data.columns import (
     is_known,
     normalise,
 )
+from weightfit.data.panel import run_starts
 from weightfit.data.text import Layout, decode, read_bytes, regular_file, sniff, split_rows
 from weightfit.errors import DataError
 
@@ -147,7 +149,7 @@ def read_prices(
         "sheet": sheet,
     }
     if isinstance(source, pd.DataFrame):
-        parts = [_from_frame(source, "<DataFrame>", None, **flags, decimal=decimal)]
+        parts = [_from_frame(source.copy(), "<DataFrame>", None, **flags, decimal=decimal)]
         skipped: list[dict[str, str]] = []
     else:
         files = expand_paths(source)
@@ -156,19 +158,49 @@ def read_prices(
     records = [p[1] for p in parts]
     owners: dict[str, str] = {}
     for frame, record in zip(frames, records, strict=True):
-        for uid in frame["unique_id"].unique():
+        for uid in _distinct(frame["unique_id"]):
             if uid in owners and owners[uid] != record["source"]:
                 raise DataError(
                     f"{record['source']}: series {uid!r} is also in {owners[uid]}; give each "
                     "ticker one file, or rename one"
                 )
             owners[uid] = record["source"]
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    frame = _concat(frames)
     frame = finish(
         frame, records, duplicates, splits=splits, session=session, exchange=exchange, tz=tz
     )
     if skipped:
         frame.attrs["weightfit"]["skipped"] = skipped
+    return frame
+
+
+def _distinct(ids: pd.Series) -> list[Any]:
+    """The distinct ids in order of appearance (``Series.unique``); a categorical's from its
+    codes, by runs: a long file holds each series in one run."""
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        return list(ids.unique())
+    codes = ids.cat.codes.to_numpy()
+    runs = codes[run_starts(codes)]
+    names = ids.cat.categories.to_numpy(dtype=object)
+    return [names[c] if c >= 0 else np.nan for c in pd.unique(runs).tolist()]
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The long rows of every file (frames of this reader's own, emptied here), one after
+    another; categorical columns (the ids and the source: one small list of names each) stay
+    categorical, with their categories joined."""
+    if len(frames) == 1:
+        return frames[0]
+    joined = {}
+    for column in ("unique_id", "source"):
+        arrays = [f[column].array for f in frames]
+        if all(isinstance(a, pd.Categorical) for a in arrays):
+            joined[column] = union_categoricals(arrays)
+            for f in frames:
+                del f[column]  # no copy of the other columns
+    frame = pd.concat(frames, ignore_index=True)
+    for column, values in joined.items():
+        frame[column] = values
     return frame
 
 
@@ -478,7 +510,7 @@ def _read_text(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     where = where or str(path)
     raw = read_bytes(path) if raw is None else raw
-    text, used_encoding, notes = decode(raw, encoding, where)
+    text, used_encoding, notes = decode(raw, encoding, where, start_only=True)  # the start
     if not text.strip():
         raise DataError(f"{where}: the file is empty; nothing to read")
     layout = sniff(text, sep, skiprows, where)
@@ -546,6 +578,7 @@ def _read_text(
             prices=r.prices,
             ids=r.id,
             na=NA_TOKENS,
+            also=[r.volume] if r.volume is not None and len(r.prices) == 1 else [],
         )
     try:
         if fast is not None:
@@ -556,7 +589,7 @@ def _read_text(
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 table = _read_csv(raw, used_encoding, layout, header, strings, r.prices, decimal)
     except pd.errors.ParserWarning:
-        at = _wider_line(text, layout, width)
+        at = _wider_line(decode(raw, encoding, where)[0], layout, width)
         raise DataError(
             f"{where}: {at} has more fields than the header's {width}; every row must have "
             "the header's fields (fix the line, or pass --sep)"
@@ -688,7 +721,7 @@ def _from_frame(
     decimal: str | None,
     wide: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    df = frame.copy()
+    df = frame  # the caller's own: a copy of the user's frame, or one just read
     tickers = None
     if isinstance(df.columns, pd.MultiIndex):  # yfinance.download: (Price, Ticker) columns
         levels = [normalise(n) for n in df.columns.names]
@@ -736,9 +769,11 @@ def _assemble(
     blank = np.ones(len(table), dtype=bool)
     for c in role_cols[::-1]:  # prices first: most rows leave the candidates at once
         blank &= parse.missing_where(table[c], pd.Series(blank, index=table.index)).to_numpy()
+        if not blank.any():
+            break
     if blank.any():
         dropped["blank lines"] = int(blank.sum())
-    line = np.arange(len(table)) + first_line  # the file's line (1-based) or the frame's row
+    line = np.arange(first_line, first_line + len(table))  # the file's line (1-based) or row
     if blank.any():
         table, line = table.loc[~blank], line[~blank]
     if len(table) == 0:
@@ -757,27 +792,27 @@ def _assemble(
     long_parts = []
     by_series: dict[str, dict[str, int]] = {}
     ids: list[str | None] = list(r.ids) if r.ids else [None] * len(r.prices)
+    stamps = _stamps(ds)
     for column, uid in zip(r.prices, ids, strict=True):
         y, missing = parse.parse_numbers(table[column], decimal, column, at)
         if r.id is not None:
             unique_id = _ids(table[r.id])
         else:
-            unique_id = pd.Series(uid if uid is not None else default_id, index=table.index)
-        part = pd.DataFrame(
-            {"unique_id": unique_id.to_numpy(), "ds": ds.to_numpy(), "y": y.to_numpy()}
-        )
-        part["line"] = line
+            unique_id = _constant(uid if uid is not None else default_id, len(table))
+        columns = {"unique_id": unique_id, "ds": stamps, "y": y.to_numpy(), "line": line}
         if r.volume is not None and len(r.prices) == 1:
-            part["volume"] = _volume(table[r.volume], decimal, at)
+            columns["volume"] = _volume(table[r.volume], decimal, at)
+        columns["source"] = _constant(meta["source"], len(table))
+        part = pd.DataFrame(columns, copy=False)  # arrays of different types: none copied
         bad = missing.to_numpy() | no_date
         if bad.any():
             key = "missing price" if not no_date.any() else "missing price or date"
             _count(dropped, key, int(bad.sum()))
-            for uid_value, n in part.loc[bad, "unique_id"].value_counts().items():
+            gone = part.loc[bad, "unique_id"].astype(object)  # no zero counts of categories
+            for uid_value, n in gone.value_counts().items():
                 _count(by_series.setdefault(str(uid_value), {}), key, int(n))
         long_parts.append(part.loc[~bad].copy() if bad.any() else part)
-    frame = long_parts[0] if len(long_parts) == 1 else pd.concat(long_parts, ignore_index=True)
-    frame["source"] = meta["source"]
+    frame = long_parts[0] if len(long_parts) == 1 else _concat(long_parts)
     meta["unit"] = unit
     record = {
         **meta,
@@ -796,12 +831,33 @@ def _assemble(
     return frame, record
 
 
-def _ids(column: pd.Series) -> pd.Series:
-    """Ids as stripped text. A categorical (the fast reader's): each distinct id once."""
+def _ids(column: pd.Series) -> pd.Categorical | np.ndarray:
+    """(T,) ids as stripped text. A categorical (the fast reader's) stays one: each distinct id
+    stripped once (two that differ only in spaces become one)."""
     if isinstance(column.dtype, pd.CategoricalDtype) and not column.isna().any():
-        names = np.asarray(column.cat.categories.astype(str).str.strip(), dtype=object)
-        return pd.Series(names[column.cat.codes.to_numpy()], index=column.index)
-    return column.astype(str).str.strip()
+        names = column.cat.categories.astype(str).str.strip()
+        codes = column.cat.codes.to_numpy()
+        if not names.is_unique:
+            merged, names = pd.factorize(names)
+            codes = merged[codes]
+        return pd.Categorical.from_codes(codes, pd.Index(names, dtype=object), validate=False)
+    return column.astype(str).str.strip().to_numpy()
+
+
+def _constant(value: str, rows: int) -> pd.Categorical:
+    """(rows,) one text value as a categorical: one small code per row, not one pointer."""
+    return pd.Categorical.from_codes(
+        np.zeros(rows, dtype=np.int8), pd.Index([value], dtype=object), validate=False
+    )
+
+
+def _stamps(ds: pd.Series) -> Any:
+    """(T,) the parsed dates as the long frame holds them, without a copy where it can:
+    zoned stamps that are not in nanoseconds go through Timestamps, as they always have."""
+    zoned = isinstance(ds.dtype, pd.DatetimeTZDtype)
+    if zoned and ds.dtype.unit != "ns":
+        return ds.to_numpy()
+    return ds.array if zoned else ds.to_numpy()
 
 
 def _volume(values: pd.Series, decimal: str, at: parse.Where) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weightfit.data.panel import run_starts
 from weightfit.errors import DataError
 
 DAY = 86400 * 10**9
@@ -47,6 +48,65 @@ def frequency(step_ns: int, weekend_share: float) -> str:
 def modal_steps(codes: np.ndarray, ds: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per series (sorted rows): the most common step in ns (the smallest on ties, as
     ``Series.mode``) and the share of 3-day steps (weekends), all series at once."""
+    if len(codes) > 1 and bool((codes[1:] >= codes[:-1]).all()):  # each series' rows together
+        first, rows = _bounds(codes, n)
+        return _modes(ds, first, rows, weekends=True)
+    return _modes_any(codes, ds, n)
+
+
+def _bounds(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n,) the first row and the rows of each series; ``codes``: (T,) non-decreasing."""
+    first = np.searchsorted(codes, np.arange(n), side="left")
+    return first, np.diff(np.r_[first, len(codes)])
+
+
+def _segment_sums(x: np.ndarray, first: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(S,) ``x[first[s] : first[s] + rows[s]].sum()`` as integers, for series in row order."""
+    out = np.zeros(len(rows), dtype=np.int64)
+    some = rows > 0
+    if some.any():
+        out[some] = np.add.reduceat(x, first[some], dtype=np.int64)
+    return out
+
+
+def _modes(
+    t: np.ndarray, first: np.ndarray, rows: np.ndarray, weekends: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """``modal_steps`` for series whose rows are together (series s: rows ``first[s]`` to
+    ``first[s] + rows[s] - 1``, in order), in a few passes: a series' middle step is its
+    mode when more than half its steps equal it (nearly always: a bar, rarely a gap), and the
+    general count decides the others. The weekend shares (``weekends``) or zeros."""
+    s_count = len(rows)
+    mode = np.zeros(s_count, dtype=np.int64)
+    weekend = np.zeros(s_count)
+    if len(t) < 2:
+        return mode, weekend
+    step = np.empty(len(t), dtype=np.int64)  # (T,) row i -> i + 1; none after a series' last
+    np.subtract(t[1:], t[:-1], out=step[:-1])
+    last = (first + rows - 1)[rows > 0]
+    many = rows >= 2
+    middle = np.zeros(s_count, dtype=np.int64)
+    middle[many] = step[first[many] + (rows[many] - 2) // 2]
+    same = step == np.repeat(middle, rows)
+    same[last] = False
+    sure = many & (2 * _segment_sums(same, first, rows) > rows - 1)
+    mode[sure] = middle[sure]
+    rest = many & ~sure
+    if rest.any():  # the general count, on those series' rows only
+        sub = np.repeat(rest, rows)
+        codes = np.repeat(np.arange(int(rest.sum())), rows[rest])
+        mode[rest] = _modes_any(codes, t[sub], int(rest.sum()))[0]
+    if weekends:
+        three = step == 3 * DAY
+        three[last] = False
+        total = np.maximum(rows - 1, 0)
+        counts = _segment_sums(three, first, rows).astype(float)
+        weekend = np.divide(counts, total, out=weekend, where=total > 0)
+    return mode, weekend
+
+
+def _modes_any(codes: np.ndarray, ds: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``modal_steps`` by counting every (series, step) pair: any order of rows."""
     same = codes[1:] == codes[:-1]
     step = np.diff(ds)[same]  # int64 ns
     owner = codes[1:][same]
@@ -92,33 +152,71 @@ def wall_ns(ds: pd.Series) -> np.ndarray:
 
 
 def _codes(frame: pd.DataFrame) -> np.ndarray:
-    uid = frame["unique_id"].to_numpy()
-    return np.cumsum(np.r_[True, uid[1:] != uid[:-1]]) - 1
+    starts = run_starts(frame["unique_id"].to_numpy())
+    return np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(frame)]))
 
 
 def regular_steps(codes: np.ndarray, t: np.ndarray, holidays: bool = True) -> np.ndarray:
     """(T,) bool: the step from the previous row of the same series is one regular bar.
-    The first row of each series has no step: False. ``t``: wall-clock ns, sorted per series.
+    The first row of each series has no step: False. ``codes``: (T,) series codes, each
+    series' rows together; ``t``: wall-clock ns, sorted per series.
     ``holidays=False``: on weekday-only daily bars a step over one closed weekday (a holiday)
     is regular too, as a weekend is."""
-    n = int(codes.max()) + 1 if len(codes) else 0
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    rows = np.diff(np.r_[starts, len(codes)])
+    return _regular(t, starts, rows, _modes(t, starts, rows)[0], holidays)
+
+
+def _regular(
+    t: np.ndarray, first: np.ndarray, rows: np.ndarray, mode: np.ndarray, holidays: bool
+) -> np.ndarray:
+    """``regular_steps`` for series s on rows ``first[s]`` .. ``first[s] + rows[s] - 1`` with
+    the modal steps ``mode`` (S,). A step of exactly one bar is regular (one compare per row);
+    the rule is looked up only for the other steps: for intraday bars none is regular; for
+    daily and longer bars a step of at most 1.5 bars is; on daily bars of a series that never
+    trades on a weekend, a step of whole days over closed days only (``np.busday_count``; over
+    one weekday more with ``holidays=False``)."""
     out = np.zeros(len(t), dtype=bool)
     if len(t) < 2:
         return out
-    mode, _ = modal_steps(codes, t, n)
-    same = codes[1:] == codes[:-1]
+    bar = np.repeat(mode, rows)[1:]  # (T - 1,) the bar of row i + 1's series
     step = np.diff(t)
-    bar = mode[codes[1:]]
-    day = t // DAY  # days since 1970-01-01 (a Thursday)
-    weekday = (day + 3) % 7
-    trades_weekends = np.bincount(codes, weights=weekday >= 5, minlength=n) > 0
-    daily = bar == DAY
-    weekday_only = daily & ~trades_weekends[codes[1:]]
-    dates = day.astype("datetime64[D]")
-    next_weekday = np.busday_count(dates[:-1], dates[1:]) <= (1 if holidays else 2)
-    ok = np.where(bar < DAY, step == bar, step <= 1.5 * bar)
-    ok = np.where(weekday_only, next_weekday & (step % DAY == 0), ok)
-    out[1:] = same & ok & (bar > 0)
+    ok = step == bar
+    ok[first[rows > 0][1:] - 1] = True  # the step into a series' first row: set False below
+    i = np.flatnonzero(~ok)  # the few steps that are not one bar
+    b = bar[i]
+    i, b = i[b >= DAY], b[b >= DAY]
+    s = step[i]
+    good = s <= 1.5 * b
+    daily = b == DAY
+    if daily.any():
+        series = np.searchsorted(first, i + 1, side="right") - 1  # the series of row i + 1
+        weekdays_only = daily & ~_trades_weekends(t, first, rows, series[daily])[series]
+        if weekdays_only.any():
+            at = i[weekdays_only]
+            day = (t[at] // DAY).astype("datetime64[D]"), (t[at + 1] // DAY).astype("datetime64[D]")
+            closed = np.busday_count(*day) <= (1 if holidays else 2)
+            good[weekdays_only] = closed & (s[weekdays_only] % DAY == 0)
+    ok[i] = good
+    if not (mode > 0).all():
+        ok &= bar > 0
+    out[1:] = ok
+    out[first[rows > 0]] = False  # a series' first row has no step
+    return out
+
+
+def _trades_weekends(
+    t: np.ndarray, first: np.ndarray, rows: np.ndarray, series: np.ndarray
+) -> np.ndarray:
+    """(S,) bool: the series has a row on a Saturday or Sunday; looked at only for ``series``."""
+    wanted = np.zeros(len(rows), dtype=bool)
+    wanted[series] = True
+    if wanted.all():
+        code_of, tt = np.repeat(np.arange(len(rows)), rows), t
+    else:
+        code_of, tt = np.repeat(np.flatnonzero(wanted), rows[wanted]), t[np.repeat(wanted, rows)]
+    out = np.zeros(len(rows), dtype=bool)
+    out[code_of[(tt // DAY + 3) % 7 >= 5]] = True  # 1970-01-01 was a Thursday
     return out
 
 
@@ -138,7 +236,10 @@ def gap_mask(frame: pd.DataFrame, holidays: bool = True) -> np.ndarray:
     """
     if len(frame) == 0:
         return np.zeros(0, dtype=bool)
-    return ~regular_steps(_codes(frame), wall_ns(frame["ds"]), holidays)
+    first = run_starts(frame["unique_id"].to_numpy())  # a series: a run of one id
+    rows = np.diff(np.r_[first, len(frame)])
+    t = wall_ns(frame["ds"])
+    return ~_regular(t, first, rows, _modes(t, first, rows)[0], holidays)
 
 
 def describe(codes: np.ndarray, t: np.ndarray, n: int) -> dict[str, Any]:
@@ -146,33 +247,45 @@ def describe(codes: np.ndarray, t: np.ndarray, n: int) -> dict[str, Any]:
     its gaps as text), ``gaps`` (int array) and ``session`` (for intraday bars the time of day of
     the first and last bar, the days traded, bars a day; ``None`` for others). ``codes``: (T,)
     sorted series codes; ``t``: (T,) wall-clock ns."""
-    mode, weekend = modal_steps(codes, t, n)
-    regular = regular_steps(codes, t)
-    rows = np.bincount(codes, minlength=n)
+    first, rows = _bounds(codes, n)
+    mode, weekend = _modes(t, first, rows, weekends=True)
+    regular = _regular(t, first, rows, mode, holidays=True)
     steps = rows - 1
-    gaps = steps - np.bincount(codes, weights=regular, minlength=n).astype(int)
-    names: dict[tuple[int, bool], str] = {}  # frequency() per distinct (bar, weekends)
-    bar = []
-    for m, w in zip(mode.tolist(), (weekend > 0.05).tolist(), strict=True):
-        name = names.get((m, w))
-        if name is None:
-            name = names[(m, w)] = frequency(m, 1.0 if w else 0.0)
-        bar.append(name)
-    bar_size = []
-    for s, (name, g, k) in enumerate(zip(bar, gaps.tolist(), steps.tolist(), strict=True)):
+    gaps = steps - _segment_sums(regular, first, rows)
+    # the texts per distinct (bar, weekends, gaps, steps): a few, however many series
+    which, kinds = _kinds([mode, weekend > 0.05, gaps, steps])
+    bar_of, size_of = [], []
+    for m, w, g, k in kinds:
+        name = frequency(m, 1.0 if w else 0.0)
         if g == 0:
-            bar_size.append(f"{name}, every step one bar")
-        elif mode[s] < DAY:
-            bar_size.append(f"{name}, {g:,} of {k:,} steps longer: gaps")
+            size = f"{name}, every step one bar"
+        elif m < DAY:
+            size = f"{name}, {g:,} of {k:,} steps longer: gaps"
         else:
-            bar_size.append(f"{name}, {g:,} of {k:,} steps skip bars: holidays or missing days")
+            size = f"{name}, {g:,} of {k:,} steps skip bars: holidays or missing days"
+        bar_of.append(name)
+        size_of.append(size)
+    bar = np.asarray(bar_of, dtype=object)[which].tolist()
+    bar_size = np.asarray(size_of, dtype=object)[which].tolist()
     session: list[str | None] = [None] * n
     intraday = np.flatnonzero((mode > 0) & (mode < DAY))
     if len(intraday):
-        first = np.r_[0, np.cumsum(rows)[:-1]]
         for s in intraday.tolist():
             session[s] = _session(t[first[s] : first[s] + rows[s]])
     return {"bar": bar, "bar_size": bar_size, "gaps": gaps, "session": session}
+
+
+def _kinds(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """(S,) the kind of each row of the given (S,) integer columns, and each kind's values
+    (a few distinct rows of many): ``np.unique(axis=0)``, by hashing instead of sorting."""
+    which = np.zeros(len(columns[0]), dtype=np.int64)
+    for c in columns:
+        codes, values = pd.factorize(c)
+        which = pd.factorize(which * len(values) + codes)[0]
+    first = np.full(int(which.max()) + 1 if len(which) else 0, len(which))
+    np.minimum.at(first, which, np.arange(len(which)))  # a row of each kind
+    kinds = list(zip(*(np.asarray(c)[first].tolist() for c in columns), strict=True))
+    return which, kinds
 
 
 def _session(t: np.ndarray) -> str:

@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from weightfit.data.panel import where_set
+
 FORWARD = (2, 3, 4, 5, 8, 10, 15, 20)  # k:1 splits and 1:k reverse splits
 ODD = ((3, 2), (2, 3), (5, 4), (4, 5), (5, 2), (2, 5))  # 3:2 etc: told apart only by volume
 JUMP_SDS = 8.0
@@ -100,8 +102,10 @@ def segment_median(x: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     if len(x) == 0:
         return out
     count = np.bincount(codes, minlength=n)
-    first = np.r_[0, np.cumsum(count)[:-1]]
     longest = int(count.max())
+    if int(count.min()) == longest:  # as long as each other: one row each of an (n, longest)
+        return _row_medians(np.array(x).reshape(n, longest), longest)
+    first = np.r_[0, np.cumsum(count)[:-1]]
     if longest * n <= 4 * len(x) + n:
         pad = np.full((n, longest), np.inf)
         pad[codes, np.arange(len(x)) - first[codes]] = x
@@ -114,6 +118,30 @@ def segment_median(x: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     hi = base + count // 2
     out[has] = (flat[lo[has]] + flat[hi[has]]) / 2
     return out
+
+
+def _row_medians(x: np.ndarray, k: int) -> np.ndarray:
+    """(n,) the median of the ``k`` smallest values of each row of ``x`` (n, >= k), the rest
+    of a row being larger (``inf``): its one or two middle values, as ``segment_median`` takes
+    them. ``x`` is partitioned in place (``np.partition``: no full sort)."""
+    lo, hi = (k - 1) // 2, k // 2
+    x.partition(sorted({lo, hi}), axis=1)
+    return (x[:, lo] + x[:, hi]) / 2
+
+
+def _step_sigma(size: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+    """(n,) ``robust_sigma`` of each series' steps. ``size``: (T,) the absolute log return from
+    row i to i + 1 (the last entry unused), reordered here; ``codes``: (T,) sorted. Series of
+    one length are rows of a reshape, the step out of each series' last row set to ``inf``."""
+    length = len(codes) // n if n else 0
+    if length >= 2 and len(codes) == n * length:
+        each = np.arange(n)  # sorted codes: series s on rows s * length .. (s + 1) * length - 1
+        if bool((codes[::length] == each).all() and (codes[length - 1 :: length] == each).all()):
+            steps = size.reshape(n, length)  # (n, length): a series' steps, then one out of it
+            steps[:, -1] = np.inf
+            return np.maximum(_row_medians(steps, length - 1) / 0.6745, SIGMA_FLOOR)
+    same = codes[1:] == codes[:-1]
+    return robust_sigma(size[:-1][same], codes[1:][same], n)
 
 
 def detect(
@@ -133,16 +161,25 @@ def detect(
     [('2024-01-05', '5:1', 'medium')]
     """
     n = int(codes.max()) + 1 if len(codes) else 0
-    same = codes[1:] == codes[:-1]
-    r = np.log(y[1:] / y[:-1])  # r[i]: row i -> i + 1
-    sigma = robust_sigma(r[same], codes[1:][same], n)
-    jump = same & (np.abs(r) >= MIN_MOVE) & (np.abs(r) >= JUMP_SDS * sigma[codes[1:]])
+    size = np.zeros(len(y))  # (T,) the log return from row i to i + 1, the last entry unused
+    steps = len(y) - 1
+    log_return = size[:steps]
+    np.divide(y[1:], y[:-1], out=log_return)
+    np.log(log_return, out=log_return)
+    big = np.flatnonzero((log_return >= MIN_MOVE) | (log_return <= -MIN_MOVE))  # few
+    big = big[codes[big + 1] == codes[big]]  # within a series
+    near = np.unique(np.clip(np.r_[big - 1, big, big + 1], 0, max(steps - 1, 0)))
+    r = dict(zip(near.tolist(), log_return[near].tolist(), strict=True))  # the few returns used
+    np.abs(log_return, out=log_return)
+    big_size = size[big]
+    sigma = _step_sigma(size, codes, n)  # reorders size
+    jumps = big[big_size >= JUMP_SDS * sigma[codes[big + 1]]].tolist()
     found: dict[int, list[Split]] = {}
     notes: dict[int, list[str]] = {}
-    for i in np.flatnonzero(jump):
+    for i in jumps:
         code, row = int(codes[i]), int(i + 1)
         day = str(pd.Timestamp(ds.iloc[row]).date())
-        if _reverted(r, same, int(i)):
+        if _reverted(r, steps, codes, i):
             notes.setdefault(code, []).append(
                 f"a one-step jump on {day} (ratio {np.exp(r[i]):.4f}) undone next step: a bad "
                 "tick, not a split; check that row"
@@ -180,10 +217,12 @@ def detect(
     return found, notes
 
 
-def _reverted(r: np.ndarray, same: np.ndarray, i: int) -> bool:
-    """The jump ``r[i]`` undone (within half its size) by the step after it or before it."""
+def _reverted(r: dict[int, float], steps: int, codes: np.ndarray, i: int) -> bool:
+    """The jump ``r[i]`` undone (within half its size) by the step after it or before it
+    (``r``: the log returns next to each jump, of ``steps``)."""
     for j in (i + 1, i - 1):
-        if 0 <= j < len(r) and same[j] and abs(r[i] + r[j]) < 0.5 * abs(r[i]):
+        same = 0 <= j < steps and codes[j + 1] == codes[j]
+        if same and abs(r[i] + r[j]) < 0.5 * abs(r[i]):
             return True
     return False
 
@@ -243,9 +282,9 @@ def excluded_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, objec
     out = np.zeros(len(frame), dtype=bool)
     found: list[dict[str, object]] = []
     meta = frame.attrs.get("weightfit", {}).get("series", {})
-    wanted = {
+    wanted = {  # only the series that list splits are looked at (a few of a million)
         uid: [sp for sp in rec.get("splits", []) if sp.get("acted_on")]
-        for uid, rec in meta.items()
+        for uid, rec in where_set(meta, "splits")
         if rec.get("split_handling") == "exclude"
     }
     if not any(wanted.values()):

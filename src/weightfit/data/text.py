@@ -21,6 +21,7 @@ from weightfit.errors import DataError
 
 SEPARATORS = ["\t", ";", "|", ","]  # preferred in this order when several split every line
 SNIFF_LINES = 400
+SNIFF_CHARS = 1 << 20  # the start of the text the layout is sniffed from
 # The most bytes read from one file, after decompression: a bound on memory for a file that
 # never ends (a .gz bomb); regular files only, so /dev/zero and FIFOs are refused before opening.
 MAX_BYTES = int(os.environ.get("WEIGHTFIT_MAX_BYTES", 4 << 30))
@@ -89,10 +90,18 @@ def _line_of(raw: bytes, at: int) -> int:
     return raw.count(b"\n", 0, at) + 1
 
 
-def decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str, list[str]]:
+def decode(
+    raw: bytes, encoding: str | None, where: str, start_only: bool = False
+) -> tuple[str, str, list[str]]:
     """Text, the encoding used, and notes. A UTF-8 byte-order mark is honoured; text that is
-    not UTF-8 is read as Windows-1252 (Latin-1), with a note."""
+    not UTF-8 is read as Windows-1252 (Latin-1), with a note. ``start_only``: of a file that
+    is ASCII throughout (one quick check: so UTF-8), only the first ``SNIFF_CHARS`` characters
+    are decoded, when they are not all blank: what ``sniff`` looks at."""
     notes: list[str] = []
+    if start_only and encoding is None and raw.isascii():
+        start = raw[:SNIFF_CHARS].decode("ascii")
+        if start.strip() or len(raw) <= SNIFF_CHARS:
+            return start, "utf-8", notes
     if encoding is not None:
         try:
             return raw.decode(encoding), encoding, notes
@@ -182,7 +191,7 @@ class Layout:
 
 def sniff(text: str, sep: str | None, skiprows: int | None, where: str) -> Layout:
     """Separator, header and first data line, from the first lines of ``text``."""
-    head = text[: 1 << 20].splitlines()
+    head = text[:SNIFF_CHARS].splitlines()
     start = skiprows or 0
     lines = head[start : start + SNIFF_LINES]
     for i, line in enumerate(lines):  # the csv module refuses fields over FIELD_LIMIT
