@@ -57,7 +57,7 @@ class Report:
         verdict and the per-series record stay): what a partition of a big run keeps in
         memory. ``where``: where the rows went, said when they are asked for."""
         self.summary  # noqa: B018 - built now, while the tables are here
-        empty = self.forecasts.iloc[:0], self.scores.iloc[:0]
+        empty = self.forecasts.head(0).copy(), self.scores.head(0).copy()  # no view: no blocks
         settings = {**self.settings, "rows_written_to": where} if where else self.settings
         return Report(forecasts=empty[0], scores=empty[1], describe=self.describe,
                       overall=self.overall, models=self.models, fitted=self.fitted,

@@ -80,8 +80,8 @@ class Summary:
         if codes is None:
             codes = pd.Index(ids).get_indexer(forecasts["unique_id"])
         shape = (len(models), n_series)
-        columns = {
-            c: scores[c].to_numpy().reshape(shape)
+        columns = {  # copies: a view would keep the whole block of the scores alive
+            c: scores[c].to_numpy().reshape(shape).copy()
             for c in dict.fromkeys([*KEPT, *SCALE_FREE, "test", "status"])
             if c in scores
         }
@@ -93,9 +93,8 @@ class Summary:
         counts = {"scored": np.bincount(codes, minlength=n_series)}
         for kind in ("gap", "split"):
             part = apart[apart["across"] == kind] if apart is not None else None
-            if part is None or len(part) == 0:
+            if part is None or len(part) == 0:  # no column: zeros (``Tally.column``)
                 counts[kind] = np.zeros(n_series, dtype=np.int64)
-                columns[f"sse_{kind}"] = np.zeros(shape)
                 continue
             at = pd.Index(ids).get_indexer(part["unique_id"])
             yy = part["y"].to_numpy()
@@ -161,6 +160,7 @@ class Tally:
         self.first: Summary | None = None
         self.only: Summary | None = None  # the one summary added, while there is only one
         self._columns: dict[str, list[np.ndarray]] = {}
+        self._owners: dict[str, list[np.ndarray]] = {}  # the ids of each part of a column
         self._counts: dict[str, list[np.ndarray]] = {}
         self._ids: list[np.ndarray] = []
         self.dates = np.zeros(0)
@@ -189,6 +189,7 @@ class Tally:
             raise ConfigError("partitions were fitted with different models")
         for k, col in s.columns.items():
             self._columns.setdefault(k, []).append(col)
+            self._owners.setdefault(k, []).append(s.ids)
         for k, col in s.counts.items():
             self._counts.setdefault(k, []).append(col)
         self._ids.append(s.ids)
@@ -208,6 +209,7 @@ class Tally:
         self.only = None
         for k, cols in t._columns.items():
             self._columns.setdefault(k, []).extend(cols)
+            self._owners.setdefault(k, []).extend(t._owners[k])
         for k, cols in t._counts.items():
             self._counts.setdefault(k, []).extend(cols)
         self._ids += t._ids
@@ -244,8 +246,17 @@ class Tally:
         return np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=object)
 
     def column(self, name: str) -> np.ndarray:
-        """(M, S) over every series added, in order."""
-        return np.concatenate(self._columns[name], axis=1)
+        """(M, S) over every series added, in order (zeros where a part has no such column:
+        the squared errors across gaps and splits of a part that has none)."""
+        m = len(self.first.models) if self.first is not None else 0
+        parts = self._columns.get(name, [])
+        if len(parts) == len(self._ids):
+            return np.concatenate(parts, axis=1) if parts else np.zeros((m, 0))
+        owners = self._owners.get(name, [])
+        got = {id(ids): c for ids, c in zip(owners, parts, strict=True)}
+        return np.concatenate(
+            [got.get(id(ids), np.zeros((m, len(ids)))) for ids in self._ids], axis=1
+        )
 
     def names(self) -> list[str]:
         """The per-series columns kept."""

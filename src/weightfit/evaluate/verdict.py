@@ -44,8 +44,8 @@ def decide(
         return statuses(skill, p_dm), p_dm, np.full(n, DM, dtype=object)
     better = (skill > 0) & (p_cw < ALPHA)
     worse = (skill < 0) & (p_dm < ALPHA) & ~better
-    status = np.where(better, "beats", np.where(worse, "worse", "no_better")).astype(object)
-    return status, np.where(worse, p_dm, p_cw), np.where(worse, DM, CW).astype(object)
+    status = _STATUS[np.where(better, 0, np.where(worse, 2, 1))]
+    return status, np.where(worse, p_dm, p_cw), _TESTS[worse.astype(np.intp)]
 
 
 def verdicts_of(scores: Any) -> list[str]:
@@ -60,11 +60,13 @@ def verdicts_of(scores: Any) -> list[str]:
 def statuses(skill: np.ndarray, p: np.ndarray) -> np.ndarray:
     """``judge``'s status for many rows at once."""
     significant = p < ALPHA  # NaN compares False
-    return np.where(
-        (skill > 0) & significant,
-        "beats",
-        np.where((skill < 0) & significant, "worse", "no_better"),
-    ).astype(object)
+    worse = np.where((skill < 0) & significant, 2, 1)
+    return _STATUS[np.where((skill > 0) & significant, 0, worse)]
+
+
+# the words as shared objects: an array of a million statuses holds pointers, not a million strings
+_STATUS = np.array(["beats", "no_better", "worse"], dtype=object)
+_TESTS = np.array([CW, DM], dtype=object)
 
 
 def tracking_warning(name: str, move_ratio: float) -> str | None:
