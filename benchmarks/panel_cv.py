@@ -106,8 +106,8 @@ def run(quick: bool = False) -> list[dict]:
         df = long_frame(prices[:n_series])
         theirs: list = []
         mine: list = []
-        t_ref = timed(keep_last(lambda df=df: reference(df), theirs), repeat)
-        t_ours = timed(keep_last(lambda df=df: ours(df), mine), repeat)
+        t_ref = timed(keep_last(partial(reference, df), theirs), repeat)
+        t_ours = timed(keep_last(partial(ours, df), mine), repeat)
         worst = agree(mine[0], *theirs[0])
         theirs.clear()
         goal = target(
