@@ -301,7 +301,8 @@ def _scale_series(
         n = int(offsets[a + 1] - offsets[a])
         x = values[offsets[a] : offsets[b]].reshape(b - a, n)  # (B, n) a view, no copy
         step = x.strides[1]
-        pair = as_strided(x, (b - a, 2, n - 1), (x.strides[0], step, step), writeable=False)
+        shape = (b - a, 2, max(n - 1, 0))
+        pair = as_strided(x, shape, (x.strides[0], step, step), writeable=False)
         sums = np.vecdot(x[:, None, :-1], pair)  # (B, 2): [past'past, past'next]
         out[a:b] = sums[:, 1] / sums[:, 0]
 
