@@ -34,7 +34,9 @@ def main() -> None:
     warnings.filterwarnings("ignore", message="possible convergence problem")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
-    parser.add_argument("--only", nargs="*", help="run only these benchmark modules")
+    parser.add_argument(
+        "--only", nargs="*", help="run only these modules (writes results-only.md and .json)"
+    )
     args = parser.parse_args()
     rows = []
     for name in args.only or MODULES:
@@ -76,7 +78,8 @@ def main() -> None:
     table = targets_table(goals)
     print("\n".join(["", *table]), flush=True)
     lines += ["", *table]
-    suffix = "-quick" if args.quick else ""
+    # a partial run (--only) never overwrites the full results
+    suffix = ("-quick" if args.quick else "") + ("-only" if args.only else "")
     (HERE / f"results{suffix}.md").write_text("\n".join(lines) + "\n")
     (HERE / f"results{suffix}.json").write_text(
         json.dumps({"machine": machine, "results": rows, "targets": goals}, indent=2)
