@@ -47,3 +47,15 @@ def figure(name: str, ours: float, reference: float, reference_name: str, **extr
         "speedup": reference / ours,
         **extra,
     }
+
+
+def target(what: str, measured: float, limit: float, *, at_most: bool = False, unit: str = "x"):
+    """One of issue 11's targets: ``measured`` against ``limit`` (at least, or ``at_most``),
+    in ``unit``; ``run.py`` prints every target of a run in one table at the end."""
+    met = measured <= limit if at_most else measured >= limit
+    sign = "<=" if at_most else ">="
+    return {
+        "target": f"{what} {sign} {limit:g}{unit}",
+        "measured": f"{measured:.3g}{unit}",
+        "met": bool(met),
+    }

@@ -11,11 +11,13 @@ equal numpy lstsq's. Both run on the same series, with the same warm-up and repe
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 
 import weightfit as wf
-from benchmarks._timing import figure, timed
+from benchmarks._timing import figure, threads, timed
 from benchmarks.panels import long_frame, walks
 from weightfit.models import AutoRegressive, Windows
 
@@ -57,6 +59,8 @@ def run(quick: bool = False) -> list[dict]:
             t_ref,
             "statsforecast AutoRegressive(lags=5, CSS), all cores, same series",
             series=n_series,
+            threads=threads()["torch"],
+            reference_processes=os.cpu_count(),
             forecast_median_relative_difference=float(np.median(np.abs(predictions / theirs - 1))),
             forecast_max_relative_difference=float(np.max(np.abs(predictions / theirs - 1))),
         )

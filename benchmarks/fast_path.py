@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 import weightfit as wf
-from benchmarks._timing import best_of, figure
+from benchmarks._timing import best_of, figure, threads
 from benchmarks.seed import seed_loop
 
 ITERATIONS = 1000
@@ -83,6 +83,7 @@ def run(quick: bool = False) -> list[dict]:
                     t_slow / slow,
                     f"the seed's code per price ({slow} iterations)",
                     fraction=per_iteration / (t_slow / slow),
+                    threads=threads()["torch"],
                 )
             )
         rows.append(
@@ -92,6 +93,7 @@ def run(quick: bool = False) -> list[dict]:
                 t_vec,
                 "the seed's loop, vectorised",
                 fraction=t_ours / t_vec,
+                threads=threads()["torch"],
             )
         )
     return rows

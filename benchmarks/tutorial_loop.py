@@ -6,7 +6,7 @@ Same problem (420 -> 425, weight 1.01, step 1e-4, 1000 iterations), same run, sa
 from __future__ import annotations
 
 import weightfit as wf
-from benchmarks._timing import best_of, figure
+from benchmarks._timing import best_of, figure, threads
 from benchmarks.seed import seed_loop
 
 
@@ -22,7 +22,15 @@ def run(quick: bool = False) -> list[dict]:
     assert guess() == seed_loop() == wf.tutorial().final_weight  # same answer, bit for bit
     reference = best_of(seed_loop, repeat)
     ours = best_of(guess, repeat)
-    return [figure("tutorial: Guess vs the seed's loop", ours, reference, "the seed's own loop")]
+    return [
+        figure(
+            "tutorial: Guess vs the seed's loop",
+            ours,
+            reference,
+            "the seed's own loop",
+            threads=threads()["torch"],
+        )
+    ]
 
 
 if __name__ == "__main__":
