@@ -170,7 +170,7 @@ def fit_partition(
     """Read one partition's files (or row ranges) and fit them: the unit of work, anywhere.
     ``keep=False``: return the report without its rows (``Report.without_rows``), after
     writing them to the checkpoint ``rows_to`` (folder, index) when that is given."""
-    report = fit(read_prices(files, **read), **settings)
+    report = fit(read_prices(files, **read), **settings, overall=keep)
     if keep:
         return report
     if rows_to is not None:
@@ -309,9 +309,10 @@ def _shared(
     source: Any, files_per_partition: int | None, memory: Any, read: dict[str, Any], client: Any
 ) -> list[list[Any]]:
     """Partitions for a cluster: the budget is shared by the partitions that run at once (one
-    per worker thread; for a remote cluster, pass each machine's share as ``memory``)."""
+    per worker thread) and the client, which holds the summaries of them all (about one
+    partition's worth). For a remote cluster, pass each machine's share as ``memory``."""
     threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
-    share = max(memory_budget(memory) // max(threads, 1), 1)
+    share = max(memory_budget(memory) // (max(threads, 1) + 1), 1)
     return partitions(source, files_per_partition, memory=share, read=read)
 
 

@@ -246,11 +246,15 @@ def fit(
     gaps: str = "separate",
     pooled: bool = False,
     callback: Callable[[str], None] | None = None,
+    overall: bool = True,
 ) -> Report:
     """Does the model beat the naive baseline? Fit, forecast, measure, test and say.
 
     ``pooled``: each weight model gets one set of weights for all series, fitted on every
     series' pairs together (a global model; default: weights per series).
+
+    ``overall=False`` leaves ``Report.overall`` empty: the report still holds the summary it
+    is built from (``Report.summary``), for a partition of a bigger run (``fit_files``).
 
     ``test`` holds out each series' last fraction (or everything from a date) for one-step
     forecasts with the weights fitted once on the rest; ``cv`` runs that many rolling-origin
@@ -326,6 +330,7 @@ def fit(
             kept, model, search, test=test, cv=cv, h=h, step_size=step_size, metrics=metrics,
             baselines=baselines, seasonality=seasonality, max_evaluations=max_evaluations,
             device=device, tests=tests, gaps=gaps, pooled=pooled, callback=callback,
+            overall=overall,
         )  # fmt: skip
         why = "constant over its test part: naive is exact there and nothing can beat it"
         report.settings["set_aside"] = [{"id": i, "reason": why} for i in aside]
@@ -418,7 +423,7 @@ def fit(
         forecasts=frame,
         scores=scores,
         describe=describe,
-        overall=tally.overall(),
+        overall=tally.overall() if overall else {},
         models=names,
         fitted=fitted_names,
         metrics=metric_names,

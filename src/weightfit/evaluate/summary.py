@@ -243,27 +243,46 @@ class Tally:
         return sum(len(i) for i in self._ids)
 
     def ids(self) -> np.ndarray:
-        return np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=object)
+        self._join()
+        return self._ids[0] if self._ids else np.zeros(0, dtype=object)
 
     def column(self, name: str) -> np.ndarray:
         """(M, S) over every series added, in order (zeros where a part has no such column:
-        the squared errors across gaps and splits of a part that has none)."""
+        the squared errors across gaps and splits of a part that has none). The parts are
+        joined once and kept joined: no second copy of a million series' column."""
+        self._join()
         m = len(self.first.models) if self.first is not None else 0
-        parts = self._columns.get(name, [])
-        if len(parts) == len(self._ids):
-            return np.concatenate(parts, axis=1) if parts else np.zeros((m, 0))
-        owners = self._owners.get(name, [])
-        got = {id(ids): c for ids, c in zip(owners, parts, strict=True)}
-        return np.concatenate(
-            [got.get(id(ids), np.zeros((m, len(ids)))) for ids in self._ids], axis=1
-        )
+        parts = self._columns.get(name)
+        if parts is None:
+            return np.zeros((m, self.n_series))
+        return parts[0] if parts else np.zeros((m, 0))
+
+    def _join(self) -> None:
+        """Each column's parts as one array (a missing part as zeros), the ids likewise."""
+        if len(self._ids) <= 1:
+            return
+        m = len(self.first.models) if self.first is not None else 0
+        for name in list(self._columns):
+            parts, owners = self._columns[name], self._owners[name]
+            got = {id(ids): c for ids, c in zip(owners, parts, strict=True)}
+            filled = [got.get(id(ids), np.zeros((m, len(ids)))) for ids in self._ids]
+            del parts[:], got  # each part freed as soon as it is copied in
+            joined = np.concatenate(filled, axis=1)
+            del filled
+            self._columns[name] = [joined]
+        ids = np.concatenate(self._ids)
+        self._ids = [ids]
+        self._owners = {name: [ids] for name in self._columns}
+        for k, cols in self._counts.items():
+            self._counts[k] = [np.concatenate(cols)]
 
     def names(self) -> list[str]:
         """The per-series columns kept."""
         return list(self._columns)
 
     def count(self, name: str) -> np.ndarray:
-        return np.concatenate(self._counts[name])
+        self._join()
+        return self._counts[name][0]
 
     def q_values(self) -> np.ndarray:
         """(M, S) Benjamini-Hochberg q-values of each model's p-values over all series."""
