@@ -7,10 +7,9 @@ import pytest
 
 import weightfit.data.fetch as fetch_module
 from weightfit import DataError
-from weightfit.atomic import atomic_write
+from weightfit.atomic import atomic_write, write_frame
 from weightfit.cli import app
 from weightfit.data import sample, sample_path, tutorial
-from weightfit.atomic import write_frame
 
 from .conftest import run_cli
 from .test_read_formats import NASDAQ, YAHOO

@@ -255,19 +255,25 @@ class Panel:
             i = int(np.flatnonzero(~np.isfinite(values))[0])
             raise DataError(f"row {i}: y is {values[i]!r}; drop or fix missing prices first")
         ds = df["ds"].to_numpy()
-        step = np.diff(ds) if len(ds) > 1 else np.array([])
-        same = np.ones(len(uid), dtype=bool)
-        same[starts] = False
-        same = same[1:]  # (T - 1,) the step to row i + 1 stays in one series
-        if len(step) and bool((step[same] <= step.dtype.type(0)).any()):
+        back = ds[1:] <= ds[:-1]  # (T - 1,) a step that does not go forward in time
+        back[starts[1:] - 1] = False  # the step into the next series is no step
+        if bool(back.any()):
             raise DataError("the frame is not sorted by ds within each series; sort it")
         return cls(ids, ds, values, np.r_[starts, len(uid)].astype(np.int64))
 
     def running_sum(self) -> np.ndarray:
-        """(T,) each series' cumulative sum, restarting at every series: one pass, and the
-        same numbers whatever other series the panel holds (partitions equal one run)."""
-        codes = np.repeat(np.arange(self.n_series), np.diff(self.offsets))
-        return pd.Series(self.values).groupby(codes, sort=False).cumsum().to_numpy()
+        """(T,) each series' cumulative sum, restarting at every series: ``np.cumsum`` of each
+        series on its own (sequential), so the same numbers whatever other series the panel
+        holds (partitions equal one run). The series of one length are summed together, as
+        the rows of one (series, length) array."""
+        lengths = self.lengths
+        if len(lengths) and bool((lengths == lengths[0]).all()):  # a rectangular panel
+            return np.cumsum(self.values.reshape(len(lengths), -1), axis=1).ravel()
+        out = np.empty_like(self.values)
+        for n in np.unique(lengths):
+            rows = self.offsets[:-1][lengths == n][:, None] + np.arange(n)  # (k, n)
+            out[rows] = np.cumsum(self.values[rows], axis=1)
+        return out
 
     def segment_sum(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
         """``values[start[i]:stop[i]].sum()`` for every i."""

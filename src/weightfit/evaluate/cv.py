@@ -220,7 +220,8 @@ def run(
             "cutoff": np.repeat(panel.ds[start], h),
             "y": panel.values[target.reshape(-1)],
             **{name: col.reshape(-1) for name, col in columns.items()},
-        }
+        },
+        copy=False,  # fresh arrays: no copy into one block
     )
     return frame, weights
 

@@ -25,7 +25,7 @@ from weightfit.evaluate.cv import (
 )
 from weightfit.evaluate.cw import clark_west
 from weightfit.evaluate.dm import diebold_mariano
-from weightfit.evaluate.report import Report, with_fdr
+from weightfit.evaluate.report import Report
 from weightfit.evaluate.returns import returns_view
 from weightfit.evaluate.summary import Summary, Tally
 from weightfit.models.baselines import Baseline, Naive, default_baselines
@@ -93,14 +93,15 @@ def _still(panel: Panel, cutoffs: Any, h: int) -> np.ndarray:
 def _scales(panel: Panel, first_cutoff: np.ndarray, m_: int) -> tuple[np.ndarray, np.ndarray]:
     """In-sample seasonal-naive MAE and MSE of each series' data up to its first cutoff."""
     v_ = panel.values
-    diff = np.r_[np.full(m_, np.nan), v_[m_:] - v_[:-m_]]  # diff[t] = y_t - y_{t-m}
     start = panel.offsets[:-1] + m_
     stop = panel.offsets[:-1] + first_cutoff + 1
     if bool((stop <= start).any()):
         raise ConfigError(f"the training part is too short for seasonality {m_}")
     count = stop - start
-    mae = segment_sum(np.abs(np.nan_to_num(diff)), start, stop) / count
-    mse = segment_sum(np.nan_to_num(diff) ** 2, start, stop) / count
+    size = np.abs(v_[m_:] - v_[:-m_])  # size[t - m] = |y_t - y_{t-m}|: one array, reused
+    mae = segment_sum(size, start - m_, stop - m_) / count
+    np.multiply(size, size, out=size)  # the squares, in place
+    mse = segment_sum(size, start - m_, stop - m_) / count
     return mae, mse
 
 
@@ -390,7 +391,9 @@ def fit(
             {"unique_id": panel.ids, "model": np.full(panel.n_series, name, dtype=object), **row}
         )
     # one frame from whole columns (model-major: all series of model 1, then model 2, ...)
-    scores = pd.DataFrame({c: np.concatenate([np.asarray(r[c]) for r in rows]) for c in rows[0]})
+    scores = pd.DataFrame(
+        {c: np.concatenate([np.asarray(r[c]) for r in rows]) for c in rows[0]}, copy=False
+    )
     scores.loc[scores.model == "Naive", ["status", "test"]] = ["baseline", None]
 
     meta = df.attrs.get("weightfit", {}).get("series", {})
@@ -416,9 +419,9 @@ def fit(
         "pooled": pooled,
         "nests_naive": nests,
     }
-    scores = with_fdr(scores)
     one = Summary.of(scores, frame, apart, names, fitted_names, settings, panel.ids, series)
     tally = Tally([one])
+    scores["q_value"] = tally.q_values().ravel()  # each model's p-values over series, adjusted
     return Report(
         forecasts=frame,
         scores=scores,

@@ -15,7 +15,6 @@ from weightfit.errors import ConfigError
 from weightfit.evaluate import metrics as m
 from weightfit.evaluate import multiple as mt
 from weightfit.evaluate import verdict as v
-from weightfit.evaluate.multiple import fdr
 from weightfit.evaluate.summary import Summary, Tally
 
 RETURNS = ("r2_price", "r2_return", "hit_rate", "hit_base", "pt", "p_pt")
@@ -343,16 +342,6 @@ def _test_records(
 def _num(x: Any) -> float | None:
     x = float(x)
     return None if x != x else x
-
-
-def with_fdr(scores: pd.DataFrame) -> pd.DataFrame:
-    """``scores`` with ``q_value`` (added in place): each model's p-values over series,
-    Benjamini-Hochberg adjusted (recomputed whenever the set of series changes: ``combine``)."""
-    q = np.full(len(scores), np.nan)
-    for _, idx in scores.groupby("model", sort=False).indices.items():
-        q[idx] = fdr(scores["p_value"].to_numpy(dtype=float)[idx])
-    scores["q_value"] = q  # in place: a copy of a frame of millions of rows costs seconds
-    return scores
 
 
 def _overall_table(report: Report) -> pd.DataFrame:

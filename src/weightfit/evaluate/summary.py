@@ -161,6 +161,7 @@ class Tally:
         self.only: Summary | None = None  # the one summary added, while there is only one
         self._columns: dict[str, list[np.ndarray]] = {}
         self._owners: dict[str, list[np.ndarray]] = {}  # the ids of each part of a column
+        self._q: np.ndarray | None = None
         self._counts: dict[str, list[np.ndarray]] = {}
         self._ids: list[np.ndarray] = []
         self.dates = np.zeros(0)
@@ -285,9 +286,12 @@ class Tally:
         return self._counts[name][0]
 
     def q_values(self) -> np.ndarray:
-        """(M, S) Benjamini-Hochberg q-values of each model's p-values over all series."""
-        p = self.column("p_value").astype(float)
-        return np.stack([fdr(row) for row in p])
+        """(M, S) Benjamini-Hochberg q-values of each model's p-values over all series (kept
+        until another summary is added)."""
+        if self._q is None or self._q.shape[1] != self.n_series:
+            p = self.column("p_value").astype(float)
+            self._q = np.stack([fdr(row) for row in p])
+        return self._q
 
     def gaps(self) -> dict[str, Any]:
         """The forecasts set apart (``Report.gaps``), from the per-series sums."""
