@@ -216,3 +216,62 @@ def test_the_objective_on_a_panel_never_builds_the_windows(model):
     torch.testing.assert_close(fit.weights, eager.optimum, rtol=1e-7, atol=1e-9)
     w = eager.optimum + 0.001
     torch.testing.assert_close(objective(w), eager.direct(w), rtol=1e-9, atol=0)
+
+
+def _big_file(tmp_path, n_series=400, length=60):
+    path = tmp_path / "big.parquet"
+    frame = long_frame(n_series, length, seed=3)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=2000)
+    return path
+
+
+def test_the_cli_on_a_run_bigger_than_its_budget_writes_renders_and_records(tmp_path):
+    from weightfit.cli import app
+    from weightfit.runs import Store
+
+    from .conftest import run_cli
+
+    path = _big_file(tmp_path)
+    out = {k: tmp_path / f"{k}.parquet" for k in ("table", "forecasts")}
+    html, pictures, store = tmp_path / "r.html", tmp_path / "plots", tmp_path / "runs.sqlite"
+    args = ["fit", str(path), "--cv", "3", "--memory", "2MB", "--runs", str(store)]
+    args += ["--output", str(out["table"]), "--forecasts", str(out["forecasts"])]
+    done = run_cli(app, [*args, "--report", str(html), "--plot", str(pictures)])
+    assert done.exit_code == 0, done.output
+    assert "all 400 series" in done.stdout and "verdict over all series" in done.stdout
+    alone = wf.fit(read_prices(path), "scale", cv=3)  # oracle: one run in memory
+    pd.testing.assert_frame_equal(pd.read_parquet(out["table"]), alone.to_frame())
+    pd.testing.assert_frame_equal(pd.read_parquet(out["forecasts"]), alone.forecasts)
+    page = html.read_text()
+    assert "400 series" in page and "The 10 series with the highest skill" in page
+    assert "kept no forecasts in memory" in page
+    assert [p.name for p in pictures.iterdir()] == ["skill.png"]
+    with Store(store) as s:
+        (run,) = s.runs()
+        assert run.n_series == 400 and run.overall == json.loads(json.dumps(alone.overall))
+        with pytest.raises(ConfigError, match="too big to keep its forecasts"):
+            s.forecasts(run.id)
+    shown = run_cli(app, [*args, "--json", "--no-record"])
+    assert shown.exit_code == 0, shown.output
+    got = json.loads(shown.stdout)
+    assert got["overall"] == json.loads(json.dumps(alone.overall))
+    counts = got["series_summary"]["status_counts"]["Scale"]
+    assert counts == alone.scores[alone.scores.model == "Scale"].status.value_counts().to_dict()
+
+
+def test_a_big_run_resumes_from_its_summaries_to_the_same_answer(tmp_path):
+    path = _big_file(tmp_path, 300, 50)
+    groups = parts.partitions(path, memory=4000 * parts.ROW_BYTES)  # 4,000 rows each
+    assert len(groups) >= 3
+    kept = parts.Checkpoints(tmp_path / "kept")
+    settings = {"model": ["scale"], "cv": 3}
+    first = parts.run(groups, {}, settings, checkpoints=kept, keep=False)
+    assert not first.rows_kept and len(first.forecasts) == 0
+    with pytest.raises(ConfigError, match="kept no per-series rows"):
+        first.to_frame()
+    again = parts.run(groups, {}, settings, checkpoints=kept, keep=False)  # all from disk
+    alone = wf.fit(read_prices(path), "scale", cv=3)
+    for report in (first, again):
+        assert report.overall == alone.overall  # bit for bit, from the summaries
+        assert report.gaps == alone.gaps
+    np.testing.assert_array_equal(again.summary.q_values().ravel(), alone.scores.q_value)

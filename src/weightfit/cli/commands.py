@@ -234,6 +234,9 @@ def fit_command(
         report = _fit_files(
             files, read, settings, files_per_partition, memory, resume, dask, **staged
         )
+        if not report.rows_kept:  # say where the rows went by their final names
+            where = [str(p) for p in (output, forecasts) if p]
+            report.settings["rows_written_to"] = " and ".join(where)
         staged_html = outputs.stage(html_out) if html_out else None
         _keep(report, record, runs, staged_html)
         if plot_out:

@@ -272,7 +272,7 @@ def _write_streamed(report: Report, checkpoints: Checkpoints, output: Any, forec
     all series of model 1, then model 2, ...; the forecasts: series by series)."""
     if output is None and forecasts is None:
         return
-    sizes = report.settings.get("partition_series", [])
+    sizes = report.describe.get("partition_series", [])
     tally = report.tally
     assert tally is not None
     test_rows = np.asarray(report.describe["test_rows"])
@@ -407,7 +407,7 @@ def run(
     if keep:
         return combine(parts)
     report = combine(parts, tally=tally)
-    report.settings["partition_series"] = [len(p.describe["rows"]) for p in parts]
+    report.describe["partition_series"] = [len(p.describe["rows"]) for p in parts]
     return report
 
 

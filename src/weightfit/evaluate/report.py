@@ -177,11 +177,13 @@ class Report:
         (a million entries make a JSON of gigabytes; the per-series table goes to Parquet)."""
         n_series = len(self.describe["rows"])
         read = self.read
+        if series is None and not self.rows_kept:  # a big run: its rows went to files
+            series = False
         if n_series > SERIES_IN_JSON and not series:
             read = {**read, "series": {"count": len(read["series"]), "note": "left out above "
                     f"{SERIES_IN_JSON} series, as the per-series entries"}}  # fmt: skip
         more = {"gaps": self.gaps, "read": read}
-        if series or (series is None and n_series <= SERIES_IN_JSON):
+        if series or (series is None and n_series <= SERIES_IN_JSON):  # (rows needed)
             return {
                 "series": self.series,
                 "overall": self.overall,
@@ -192,7 +194,10 @@ class Report:
             "series": n_series,
             "status_counts": self.summary.status_counts(),
             "note": f"per-series entries left out above {SERIES_IN_JSON} series; ask for them "
-            "with series=True (--json-series) or write them with --output",
+            "with series=True (--json-series) or write them with --output"
+            if self.rows_kept
+            else "per-series entries left out: the run was bigger than its memory budget; "
+            "write them with --output (fit_files(output=...))",
         }
         return {
             "series_summary": summary,

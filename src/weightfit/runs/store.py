@@ -163,7 +163,8 @@ class Store:
             p = report.summary.column("p_value").astype(float)
             table = pd.DataFrame(
                 [
-                    {c: means[n].get(c) for c in cols[:-1]} | {"p_value": np.nanmean(p[j])}
+                    {c: means[n].get(c) for c in cols[:-1]}
+                    | {"p_value": np.nanmean(p[j]) if np.isfinite(p[j]).any() else np.nan}
                     for j, n in enumerate(report.models)
                 ],
                 index=pd.Index(report.models, name="model"),
