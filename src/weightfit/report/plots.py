@@ -201,6 +201,7 @@ BARS = 60  # series drawn as bars up to this many (with every fitted model); bey
 def skill_histogram(scores: pd.DataFrame, fitted: list[str]) -> Figure:
     """The distribution of skill across series, one histogram per fitted model, clipped to the
     1st-99th percentile; ``scores``: ``Report.skills()`` rows (any number of series)."""
+    scores = scores[scores.model.isin(fitted)]
     fig, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
     skill = scores["skill"].to_numpy(float)
     finite = skill[np.isfinite(skill)]
