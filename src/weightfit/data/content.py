@@ -48,10 +48,20 @@ def is_dates(values: pd.Series) -> bool:
     return bool(parsed.notna().mean() >= AGREE)
 
 
+_PLAIN = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?\s*")
+
+
 def numbers(values: pd.Series) -> pd.Series | None:
     """The cells as floats, or None when most are not numbers."""
     if pd.api.types.is_numeric_dtype(values):
         return values.astype(float)
+    cells = values.tolist()
+    if (  # plain decimals, none missing (the common case): read as they are
+        cells
+        and all(isinstance(c, str) and _PLAIN.fullmatch(c) for c in cells)
+        and parse.detect_decimal([c.strip() for c in cells[:50]]) != ","
+    ):
+        return pd.Series([float(c) for c in cells], index=values.index, dtype=float)
     text = values.astype(str).str.strip().str.replace(r"[\s$€£']", "", regex=True)
     comma = parse.detect_decimal(list(text.head(50))) == ","
     if comma:

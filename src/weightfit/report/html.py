@@ -353,8 +353,8 @@ def _plots(report: Any) -> str:
     if not report.rows_kept:
         return (
             "<section id='plots'><h2>Forecasts and errors</h2><p class='muted'>not drawn: "
-            "the run was bigger than its memory budget and kept no forecasts in memory (--forecasts "
-            "writes them all)</p></section>"
+            "the run was bigger than its memory budget and kept no forecasts in memory "
+            "(--forecasts writes them all)</p></section>"
         )
     best = _per_series(report).dropna(subset=["skill"])
     if len(best) > PLOTS:  # the best, the median and the worst series
