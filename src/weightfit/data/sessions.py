@@ -86,7 +86,12 @@ def _modes(
     last = (first + rows - 1)[rows > 0]
     many = rows >= 2
     middle = np.zeros(s_count, dtype=np.int64)
-    middle[many] = step[first[many] + (rows[many] - 2) // 2]
+    at = first[many] + (rows[many] - 2) // 2
+    middle[many] = step[at]
+    three = rows >= 5  # the median of three steps in the middle: a weekend is one step in five
+    if three.any():
+        at = first[three] + (rows[three] - 2) // 2
+        middle[three] = np.sort(np.stack([step[at - 1], step[at], step[at + 1]]), axis=0)[1]
     same = step == np.repeat(middle, rows)
     same[last] = False
     sure = many & (2 * _segment_sums(same, first, rows) > rows - 1)
@@ -220,7 +225,9 @@ def _trades_weekends(
     return out
 
 
-def gap_mask(frame: pd.DataFrame, holidays: bool = True) -> np.ndarray:
+def gap_mask(
+    frame: pd.DataFrame, holidays: bool = True, starts: np.ndarray | None = None
+) -> np.ndarray:
     """(T,) bool per row of a long frame sorted by ``(unique_id, ds)``: True where the step from
     the previous row of the same series is not one regular bar within a session (overnight,
     weekend, holiday, missing bars), and on each series' first row (no previous row).
@@ -228,6 +235,7 @@ def gap_mask(frame: pd.DataFrame, holidays: bool = True) -> np.ndarray:
     A forecast whose target row is True is not a next-bar forecast. ``holidays`` (default
     True): a one-day holiday on weekday-only daily bars is a gap; with False it is not (the
     next session is the next bar, as after a weekend: ``weightfit.fit`` reads it so).
+    ``starts``: each series' first row, when the caller has them (default: found from the ids).
 
     >>> f = pd.DataFrame({"unique_id": "A", "y": 1.0, "ds": pd.to_datetime(
     ...     ["2024-01-05 15:58", "2024-01-05 15:59", "2024-01-08 09:30", "2024-01-08 09:31"])})
@@ -236,7 +244,9 @@ def gap_mask(frame: pd.DataFrame, holidays: bool = True) -> np.ndarray:
     """
     if len(frame) == 0:
         return np.zeros(0, dtype=bool)
-    first = run_starts(frame["unique_id"].to_numpy())  # a series: a run of one id
+    if starts is None:
+        starts = run_starts(frame["unique_id"].to_numpy())  # a series: a run of one id
+    first = np.asarray(starts)
     rows = np.diff(np.r_[first, len(frame)])
     t = wall_ns(frame["ds"])
     return ~_regular(t, first, rows, _modes(t, first, rows)[0], holidays)

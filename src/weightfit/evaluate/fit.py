@@ -316,7 +316,9 @@ def fit(
         _check_training(panel, cutoffs, forecasters, test)
     split_rows, excluded = excluded_rows(df)  # (T,) the first row after each excluded split
     # (T,) the steps that are not one bar within a session; gaps="include" looks for none
-    gap_rows = gap_mask(df, holidays=False) if gaps != "include" else None
+    gap_rows = None
+    if gaps != "include":
+        gap_rows = gap_mask(df, holidays=False, starts=panel.offsets[:-1])
     across = _across(gap_rows, panel, cutoffs, h, split_rows)
     # training pairs follow the forecasts' rule: a step across a gap or a split is not fitted on
     breaks = split_rows.copy() if gap_rows is None else (gap_rows | split_rows)
