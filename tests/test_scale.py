@@ -259,19 +259,63 @@ def test_the_cli_on_a_run_bigger_than_its_budget_writes_renders_and_records(tmp_
     assert counts == alone.scores[alone.scores.model == "Scale"].status.value_counts().to_dict()
 
 
-def test_a_big_run_resumes_from_its_summaries_to_the_same_answer(tmp_path):
-    path = _big_file(tmp_path, 300, 50)
+def _hourly_file(tmp_path, n_series=300, days=8):
+    """Seven hourly bars a day, 10:00 to 16:00: every night a gap."""
+    hours = pd.to_datetime(
+        [f"2024-03-{4 + d:02d} {h}:00" for d in range(days) for h in range(10, 17)]
+    )
+    frame = long_frame(n_series, len(hours), seed=5)
+    frame["ds"] = np.tile(hours.values, n_series)
+    path = tmp_path / "hourly.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"cv": 3}, {"test": 0.25}, {"cv": 3, "h": 2}, {"cv": 10, "hourly": True}],
+    ids=["cv", "hold-out", "h=2", "night gaps"],
+)
+def test_a_big_run_resumes_from_its_summaries_to_the_same_answer(tmp_path, settings):
+    settings = {"model": ["scale"], **settings}
+    hourly = settings.pop("hourly", False)
+    path = _hourly_file(tmp_path) if hourly else _big_file(tmp_path, 300, 50)
     groups = parts.partitions(path, memory=4000 * parts.ROW_BYTES)  # 4,000 rows each
     assert len(groups) >= 3
     kept = parts.Checkpoints(tmp_path / "kept")
-    settings = {"model": ["scale"], "cv": 3}
     first = parts.run(groups, {}, settings, checkpoints=kept, keep=False)
     assert not first.rows_kept and len(first.forecasts) == 0
     with pytest.raises(ConfigError, match="kept no per-series rows"):
         first.to_frame()
     again = parts.run(groups, {}, settings, checkpoints=kept, keep=False)  # all from disk
-    alone = wf.fit(read_prices(path), "scale", cv=3)
+    assert list(again.scores.columns) == list(first.scores.columns)  # empty, same columns
+    alone = wf.fit(read_prices(path), **settings)
+    if hourly:
+        assert alone.gaps["gap"]["count"] > 0  # forecasts across the nights, set apart
     for report in (first, again):
         assert report.overall == alone.overall  # bit for bit, from the summaries
         assert report.gaps == alone.gaps
     np.testing.assert_array_equal(again.summary.q_values().ravel(), alone.scores.q_value)
+
+
+def test_a_resumed_big_run_reads_no_rows_a_kept_run_left(tmp_path):
+    path = _big_file(tmp_path, 300, 50)
+    groups = parts.partitions(path, memory=4000 * parts.ROW_BYTES)
+    kept = parts.Checkpoints(tmp_path / "kept")
+    settings = {"model": ["scale"], "cv": 3}
+    whole = parts.run(groups, {}, settings, checkpoints=kept, keep=True)  # rows on disk
+    assert whole.rows_kept and len(whole.forecasts) == 300 * 3
+    summed = parts.run(groups, {}, settings, checkpoints=kept, keep=False)
+    assert not summed.rows_kept and len(summed.forecasts) == 0
+    assert summed.overall == whole.overall
+
+
+def test_a_csv_written_in_parts_has_one_header(tmp_path):
+    from weightfit.atomic import FrameWriter
+
+    path = tmp_path / "t.csv"
+    with FrameWriter(path) as w:
+        w.write(pd.DataFrame({"a": [], "b": []}))
+        w.write(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}))
+        w.write(pd.DataFrame({"a": [3], "b": ["z"]}))
+    assert pd.read_csv(path).to_dict("list") == {"a": [1, 2, 3], "b": ["x", "y", "z"]}

@@ -248,6 +248,7 @@ class FrameWriter:
         self._tmp: Path | None = None
         self._writer: Any = None
         self._schema: Any = None
+        self._header = False  # the CSV header is written
 
     def __enter__(self) -> FrameWriter:
         try:
@@ -263,7 +264,8 @@ class FrameWriter:
         """Append ``frame``'s rows (a pandas DataFrame; its index is not written)."""
         assert self._tmp is not None, "use FrameWriter in a with block"
         if self.suffix == ".csv":
-            frame.to_csv(self._tmp, index=False, header=self.rows == 0, mode="a")
+            frame.to_csv(self._tmp, index=False, header=not self._header, mode="a")
+            self._header = True
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq

@@ -231,9 +231,10 @@ def fit_command(
             "output": outputs.stage(frame_out) if frame_out else None,
             "forecasts": outputs.stage(forecasts_out) if forecasts_out else None,
         }
-        report = _fit_files(
-            files, read, settings, files_per_partition, memory, resume, dask, **staged
-        )
+        report = _fit_files(  # --json-series asks for every row: kept, however big the run
+            files, read, settings, files_per_partition, memory, resume, dask, **staged,
+            keep_rows=True if json_series else None,
+        )  # fmt: skip
         if not report.rows_kept:  # say where the rows went by their final names
             where = [str(p) for p in (output, forecasts) if p]
             report.settings["rows_written_to"] = " and ".join(where)
@@ -262,6 +263,7 @@ def _fit_files(
     dask: str | None,
     output: Any = None,
     forecasts: Any = None,
+    keep_rows: bool | None = None,
 ) -> Any:
     """``fit_files`` under a progress bar; Ctrl-C between partitions keeps what finished."""
     from weightfit.engine.partitions import Interrupted, fit_files
@@ -286,6 +288,7 @@ def _fit_files(
                 callback=tick,
                 output=output,
                 forecasts=forecasts,
+                keep_rows=keep_rows,
             )
         except Interrupted as e:
             done = plain(e).removeprefix("interrupted")

@@ -93,8 +93,9 @@ class Checkpoints:
     def path(self, index: int) -> Path:
         return self.folder / f"part-{index:05d}"
 
-    def load(self, index: int, key: str) -> Report | None:
-        """The partition's report, or ``None`` if none is kept or it came from other inputs."""
+    def load(self, index: int, key: str, rows: bool = True) -> Report | None:
+        """The partition's report, or ``None`` if none is kept or it came from other inputs;
+        ``rows=False``: without its rows, even where they were kept (none is read)."""
         path = self.path(index)
         if not (path / "report.json").is_file():
             return None
@@ -104,7 +105,7 @@ class Checkpoints:
             return None
         if not isinstance(head, dict) or head.get("key") != key:
             return None
-        return _load(path, head)
+        return _load(path, head, rows)
 
     def kept(self, index: int) -> bool:
         """Whether a checkpoint (from any inputs) exists for partition ``index``."""
@@ -163,6 +164,8 @@ class Checkpoints:
             "metrics": report.metrics,
             "settings": report.settings,
             "weights": {name: list(labels) for name, (labels, _) in d["weights"].items()},
+            "forecast_columns": [str(c) for c in report.forecasts.columns],
+            "score_columns": [str(c) for c in report.scores.columns],
             "losses": losses,
         }
         text = json.dumps(head, default=json_default)
@@ -207,7 +210,7 @@ def _meta(meta: Any) -> dict[str, Any]:
     return {"meta": meta}
 
 
-def _load(path: Path, head: dict[str, Any]) -> Report:
+def _load(path: Path, head: dict[str, Any], rows: bool = True) -> Report:
     for name, kind in _FIELDS.items():
         if not isinstance(head.get(name), kind):
             raise ConfigError(
@@ -222,13 +225,16 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
     try:
         series = feather.read_feather(path / "series.arrow")
         summary = _load_summary(path, head)
-        if head.get("rows_kept", True):
+        kept_rows = bool(head.get("rows_kept", True)) and rows
+        if kept_rows:
             forecasts = pd.read_parquet(path / "forecasts.parquet")
             scores = pd.read_parquet(path / "scores.parquet")
             kept = path / "apart.parquet"
             apart = pd.read_parquet(kept) if kept.is_file() else None
-        else:
-            forecasts, scores, apart = pd.DataFrame(), pd.DataFrame(), None
+        else:  # empty, with the columns the rows had
+            forecasts = pd.DataFrame(columns=head.get("forecast_columns", []))
+            scores = pd.DataFrame(columns=head.get("score_columns", []))
+            apart = None
     except ConfigError:
         raise
     except Exception as e:  # a truncated or foreign file: a user-facing refusal, not a crash
@@ -258,7 +264,7 @@ def _load(path: Path, head: dict[str, Any]) -> Report:
         settings=head["settings"],
         apart=apart,
         tally=Tally([summary]),
-        rows_kept=bool(head.get("rows_kept", True)),
+        rows_kept=kept_rows,
     )
 
 

@@ -78,6 +78,18 @@ TEXT_ROW_BYTES = 40  # a CSV line of a long file, on disk: to guess its rows fro
 DEFAULT_MEMORY = 1 << 30  # at most 1 GB by default: bigger partitions are no faster
 
 
+def keep_limit(memory: int | str | None = None) -> int:
+    """The price rows a run may hold with its forecasts and scores kept in memory: ``memory``
+    when given, else a quarter of the memory available now (not capped as a partition is)."""
+    if memory is not None:
+        return max(memory_budget(memory) // ROW_BYTES, 1)
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not Linux: assume 8 GB
+        free = 8 << 30
+    return max(int(free) // 4 // ROW_BYTES, 1)
+
+
 def memory_budget(memory: int | str | None = None) -> int:
     """Bytes a partition may hold at once: ``memory`` (an int, or text such as "2GB",
     "500MB") or, by default, a quarter of the memory available now, at most 1 GB."""
@@ -166,11 +178,13 @@ def fit_partition(
     settings: dict[str, Any],
     keep: bool = True,
     rows_to: tuple[str, int] | None = None,
+    overall: bool = True,
 ) -> Report:
     """Read one partition's files (or row ranges) and fit them: the unit of work, anywhere.
     ``keep=False``: return the report without its rows (``Report.without_rows``), after
-    writing them to the checkpoint ``rows_to`` (folder, index) when that is given."""
-    report = fit(read_prices(files, **read), **settings, overall=keep)
+    writing them to the checkpoint ``rows_to`` (folder, index) when that is given.
+    ``overall=False``: no overall verdict (the run adds the partitions' summaries up)."""
+    report = fit(read_prices(files, **read), **settings, overall=overall and keep)
     if keep:
         return report
     if rows_to is not None:
@@ -215,8 +229,9 @@ def fit_files(
             listed in ``report.read["skipped"]``; default False: one ``DataError`` listing
             them all. A partition whose files are all bad is still an error.
         keep_rows: keep the forecasts and per-series scores in the returned report; default:
-            when the input fits the memory budget. Otherwise the report holds the overall
-            verdict, the summaries and the per-series record (``Report.without_rows``).
+            when the input fits ``memory`` (or, not given, a quarter of the memory available).
+            Otherwise the report holds the overall verdict, the summaries and the per-series
+            record, and its ``forecasts`` and ``scores`` are empty (``Report.without_rows``).
         output: write the per-series table (``Report.to_frame``) here, .csv or .parquet,
             atomically: a partition at a time when the rows are not kept.
         forecasts: write every scored forecast (``Report.forecasts``) here, likewise.
@@ -228,7 +243,7 @@ def fit_files(
     if skip_bad:
         read["on_bad"] = "skip"
     groups, rows = _plan(source, files_per_partition, memory, read)
-    keep = keep_rows if keep_rows is not None else rows <= memory_budget(memory) // ROW_BYTES
+    keep = keep_rows if keep_rows is not None else rows <= keep_limit(memory)
     one = dask is None and client is None and len(groups) == 1 and len(groups[0]) == 1
     if one and not resume and keep:  # one file that fits: fit it
         report = fit_partition(groups[0], read, settings)
@@ -358,15 +373,11 @@ def run(
         write = False  # kept rows are written from memory; without a folder, nowhere
     if checkpoints is not None:
         for i, key in enumerate(keys):
-            kept = checkpoints.load(i, key)
-            if (
-                kept is not None
-                and (kept.rows_kept or not keep)
-                and (not write or _has_rows(checkpoints, i))
-            ):
-                results[i] = kept
-            elif checkpoints.kept(i):
-                stale += 1
+            kept = checkpoints.load(i, key, rows=keep)
+            if kept is None:
+                stale += checkpoints.kept(i)  # from other inputs
+            elif (kept.rows_kept or not keep) and (not write or _has_rows(checkpoints, i)):
+                results[i] = kept  # else: the rows this run needs were not kept: fit again
     reused = len(results)
     todo = [i for i in range(len(groups)) if i not in results]
     totals = {
@@ -383,9 +394,15 @@ def run(
                 report.tally = None
             added += 1
 
-    def finished(i: int, report: Report, fresh: bool = True) -> None:
+    def finished(i: int, report: Report) -> None:
         results[i] = report
-        if checkpoints is not None and fresh:
+        if write and checkpoints is not None and not _has_rows(checkpoints, i):
+            raise ConfigError(
+                f"the workers wrote no rows to {checkpoints.folder.resolve()}: with a remote "
+                "cluster, --output and --forecasts need a folder every worker can write to "
+                "(a shared one, given to fit_files as folder=)"
+            )
+        if checkpoints is not None:
             checkpoints.save(i, keys[i], report, rows_written=write)
         totals["series"] += len(report.describe["rows"])
         totals["rows"] += int(report.describe["rows"].sum())
@@ -396,9 +413,10 @@ def run(
             callback(Progress(len(results), len(groups), series, rows, seconds, reused, stale))
 
     add_ready()
-    rows_to = str(checkpoints.folder) if (write and checkpoints is not None) else None
+    rows_to = str(checkpoints.folder.resolve()) if (write and checkpoints is not None) else None
+    alone = len(groups) == 1  # one partition: its overall verdict is the answer
     try:
-        for i, report in _execute(todo, groups, read, settings, client, keep, rows_to):
+        for i, report in _execute(todo, groups, read, settings, client, keep, rows_to, alone):
             finished(i, report)
     except KeyboardInterrupt:
         folder = checkpoints.folder if checkpoints is not None else Path(RESUME_FOLDER)
@@ -423,9 +441,11 @@ def _execute(
     client: Any,
     keep: bool,
     rows_to: str | None,
+    overall: bool = True,
 ) -> Iterator[tuple[int, Report]]:
     def task(i: int) -> tuple[Any, ...]:
-        return (groups[i], read, settings, keep, None if rows_to is None else (rows_to, i))
+        where = None if rows_to is None else (rows_to, i)
+        return (groups[i], read, settings, keep, where, overall)
 
     if client is None:
         for i in todo:

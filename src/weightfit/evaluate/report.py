@@ -117,7 +117,7 @@ class Report:
         price-scale ones, mse, rmse, mae, are NaN: a mean across price scales means nothing),
         median skill, the geometric mean of relative MSE, the pooled test's ``p_value`` and the
         count of series beaten at a 5% false-discovery rate."""
-        if series is None and len(self.describe["rows"]) > 1:
+        if series is None and (len(self.describe["rows"]) > 1 or not self.rows_kept):
             return _overall_table(self)
         self._need_rows(f"the table of series {series!r}")
         rows = self.scores if series is None else self.scores[self.scores.unique_id == series]
@@ -234,6 +234,10 @@ def series_table(
         frame["in_mcs"] = None
         frame["bootstrap_block"] = np.nan
         frame["bootstrap_seed"] = np.nan
+    # fixed types, whatever a part holds: a table written a partition at a time keeps one schema
+    frame["in_mcs"] = frame["in_mcs"].astype("boolean")
+    for c in ("spa_p", "bootstrap_block", "bootstrap_seed"):
+        frame[c] = frame[c].astype(float)
     frame["verdict"] = _verdicts(frame)
     return frame
 
@@ -382,7 +386,7 @@ def combine(parts: Sequence[Report], tally: Tally | None = None) -> Report:
     overall verdict from their summaries added in order (``summary.Tally``; ``tally``: those
     summaries already added), bit for bit that of one run; the tables concatenated where every
     part kept them."""
-    if len(parts) == 1 and tally is None:
+    if len(parts) == 1 and tally is None and (parts[0].overall or not parts[0].rows_kept):
         return parts[0]
     first = parts[0]
     for p in parts[1:]:

@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -182,8 +182,9 @@ class Tally:
             self._add_tally(s)
             return
         self.only = s if self.first is None else None
-        if self.first is None:
-            self.first = s
+        if self.first is None:  # the models and settings; not the arrays of partition 0
+            self.first = replace(s, ids=s.ids[:0], columns={}, dates=s.dates[:0], rows={},
+                                 losses=None, counts={})  # fmt: skip
             self.dates = s.dates[:0]
             self.sums = {k: np.zeros(0) for k in s.rows}
         elif s.models != self.first.models:
@@ -203,7 +204,7 @@ class Tally:
     def _add_tally(self, t: Tally) -> None:
         assert t.first is not None
         if self.first is None:
-            self.first = t.first
+            self.first = t.first  # metadata only (see ``add``)
             self.dates, self.sums = t.dates[:0], {k: np.zeros(0) for k in t.sums}
         elif t.first.models != self.first.models:
             raise ConfigError("partitions were fitted with different models")
@@ -267,9 +268,9 @@ class Tally:
             parts, owners = self._columns[name], self._owners[name]
             got = {id(ids): c for ids, c in zip(owners, parts, strict=True)}
             filled = [got.get(id(ids), np.zeros((m, len(ids)))) for ids in self._ids]
-            del parts[:], got  # each part freed as soon as it is copied in
+            del parts[:], got
             joined = np.concatenate(filled, axis=1)
-            del filled
+            del filled  # the parts freed now: at most one column twice at a time
             self._columns[name] = [joined]
         ids = np.concatenate(self._ids)
         self._ids = [ids]

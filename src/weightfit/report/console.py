@@ -248,6 +248,14 @@ def render_report(report: Any, console: Console, wide: bool = False) -> None:
     if n_series > 1:
         title = f"all {n_series} series: scale-free aggregates ({what})"
         _overall_table(report, title, console, wide)
+    if not report.rows_kept:
+        where = s.get("rows_written_to")
+        console.print(
+            "the run was bigger than its memory budget: its per-series rows were "
+            + (f"written to {safe(where)}" if where else "not kept (--output and --forecasts "
+               "write them)"),
+            highlight=False,
+        )  # fmt: skip
     if n_series > 1 or not shown:
         for name, o in report.overall.get("models", {}).items():
             console.print(f"[bold]overall[/] {safe(name)}: {safe(o['verdict'])}", highlight=False)
