@@ -319,3 +319,17 @@ def test_a_csv_written_in_parts_has_one_header(tmp_path):
         w.write(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}))
         w.write(pd.DataFrame({"a": [3], "b": ["z"]}))
     assert pd.read_csv(path).to_dict("list") == {"a": [1, 2, 3], "b": ["x", "y", "z"]}
+
+
+def test_two_runs_in_one_folder_keep_their_partitions_apart(tmp_path):
+    a = parts.run_folder(tmp_path, "prices/", {}, {"model": ["scale"], "cv": 3})
+    b = parts.run_folder(tmp_path, "prices/", {}, {"model": ["ar:5"], "cv": 3})
+    assert a != b and a.parent == b.parent == tmp_path  # neither clears the other's
+    assert a == parts.run_folder(tmp_path, "prices/", {}, {"model": ["scale"], "cv": 3})
+    kept = parts.Checkpoints(a)
+    (a / "part-00000").mkdir(parents=True)
+    (b / "part-00000").mkdir(parents=True)
+    kept.clear()
+    assert not a.exists() and (b / "part-00000").is_dir() and tmp_path.is_dir()
+    parts.Checkpoints(b).clear()
+    assert not tmp_path.exists()  # the last run out removes the shared folder

@@ -14,6 +14,7 @@ stale: it is not used.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -172,7 +173,8 @@ class Checkpoints:
         atomic_write(path / "report.json", lambda tmp: _write_text(tmp, text))
 
     def clear(self) -> None:
-        """Remove every kept partition, and the folder if it is then empty."""
+        """Remove every kept partition, and the folder (and a ``run-*`` folder's parent) if it
+        is then empty."""
         if not self.folder.is_dir():
             return
         for p in self.folder.glob("part-*"):
@@ -180,8 +182,10 @@ class Checkpoints:
                 shutil.rmtree(p)
             else:
                 p.unlink()
-        if not any(self.folder.iterdir()):
-            self.folder.rmdir()
+        with contextlib.suppress(OSError):  # another run may be writing beside this one
+            self.folder.rmdir()  # when empty
+            if self.folder.name.startswith("run-"):
+                self.folder.parent.rmdir()  # when empty
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path, row_group_size: int | None = None) -> None:

@@ -13,6 +13,8 @@ whose inputs are unchanged are reused.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import time
@@ -83,22 +85,30 @@ def keep_limit(memory: int | str | None = None) -> int:
     when given, else a quarter of the memory available now (not capped as a partition is)."""
     if memory is not None:
         return max(memory_budget(memory) // ROW_BYTES, 1)
+    return max(available() // 4 // ROW_BYTES, 1)
+
+
+def available() -> int:
+    """Bytes of memory available now: Linux's ``MemAvailable`` (free memory and the page
+    cache it can give back), else the free pages, else (not Linux) 8 GB assumed."""
     try:
-        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # not Linux: assume 8 GB
-        free = 8 << 30
-    return max(int(free) // 4 // ROW_BYTES, 1)
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
 
 
 def memory_budget(memory: int | str | None = None) -> int:
     """Bytes a partition may hold at once: ``memory`` (an int, or text such as "2GB",
     "500MB") or, by default, a quarter of the memory available now, at most 1 GB."""
     if memory is None:
-        try:
-            free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (ValueError, OSError, AttributeError):  # not Linux: assume 8 GB
-            free = 8 << 30
-        return max(min(int(free) // 4, DEFAULT_MEMORY), 64 << 20)
+        return max(min(available() // 4, DEFAULT_MEMORY), 64 << 20)
     if isinstance(memory, int) and not isinstance(memory, bool):
         value = memory
     else:
@@ -220,8 +230,9 @@ def fit_files(
             quarter of the memory available, at most 1 GB. A long Parquet file bigger than
             that is read in row ranges, whole series each.
         resume: reuse the partitions a previous run with the same inputs finished.
-        folder: where finished partitions are kept while the run lasts (with a remote Dask
-            cluster and ``output`` or ``forecasts``, a folder the workers can write to).
+        folder: where finished partitions are kept while the run lasts, in a sub-folder of
+            this run's own (``run_folder``); with a remote Dask cluster and ``output`` or
+            ``forecasts``, a folder the workers can write to.
         dask: ``"local"``, ``"local:N"`` or ``"tcp://HOST:PORT"`` to run on a Dask cluster.
         client: a ``dask.distributed.Client`` to use instead of ``dask``.
         callback: called with a ``Progress`` after each partition.
@@ -251,7 +262,7 @@ def fit_files(
             n = int(report.describe["rows"].sum())
             callback(Progress(1, 1, len(report.describe["rows"]), n, 0.0))
         return _write_kept(report, output, forecasts)
-    checkpoints = Checkpoints(folder)
+    checkpoints = Checkpoints(run_folder(folder, source, read, settings, files_per_partition))
     if not resume:
         checkpoints.clear()
     write = output is not None or forecasts is not None
@@ -271,6 +282,22 @@ def fit_files(
         _write_streamed(report, checkpoints, output, forecasts)
     checkpoints.clear()
     return report
+
+
+def run_folder(
+    folder: str | Path,
+    source: Any,
+    read: dict[str, Any],
+    settings: dict[str, Any],
+    files_per_partition: int | None = None,
+) -> Path:
+    """Where one run keeps its finished partitions: a sub-folder of ``folder`` named by the
+    command (sources, reading and fitting settings), so that two runs in one folder never clear
+    each other's, and the same command with ``resume`` finds its own."""
+    sources = [str(s) for s in (source if isinstance(source, list | tuple) else [source])]
+    what = [sources, read, {k: str(v) for k, v in settings.items()}, files_per_partition]
+    text = json.dumps(what, sort_keys=True, default=str)
+    return Path(folder) / f"run-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 def _write_kept(report: Report, output: Any, forecasts: Any) -> Report:
