@@ -34,13 +34,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     Returns the path. A folder that cannot be written is a ``ConfigError`` naming it.
     """
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale(path)
-        tmp = temporary(path, path.suffix)
-        tmp.touch(exist_ok=False)
-    except OSError as e:
-        raise ConfigError(f"cannot write {str(path)!r}: {e.strerror or e}") from None
+    tmp = _begin(path)
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # as an ordinary new file
@@ -52,6 +46,19 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _begin(path: Path) -> Path:
+    """A fresh, empty temporary file beside ``path`` (its folder made, a dead run's leftovers
+    removed); a place that cannot be written is a ``ConfigError`` naming ``path``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(path)
+        tmp = temporary(path, path.suffix)
+        tmp.touch(exist_ok=False)
+    except OSError as e:
+        raise ConfigError(f"cannot write {str(path)!r}: {e.strerror or e}") from None
+    return tmp
 
 
 def temporary(path: Path, suffix: str = "") -> Path:
@@ -251,13 +258,7 @@ class FrameWriter:
         self._header = False  # the CSV header is written
 
     def __enter__(self) -> FrameWriter:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            clean_stale(self.path)
-            self._tmp = temporary(self.path, self.path.suffix)
-            self._tmp.touch(exist_ok=False)
-        except OSError as e:
-            raise ConfigError(f"cannot write {str(self.path)!r}: {e.strerror or e}") from None
+        self._tmp = _begin(self.path)
         return self
 
     def write(self, frame: Any) -> None:
