@@ -333,3 +333,38 @@ def test_two_runs_in_one_folder_keep_their_partitions_apart(tmp_path):
     assert not a.exists() and (b / "part-00000").is_dir() and tmp_path.is_dir()
     parts.Checkpoints(b).clear()
     assert not tmp_path.exists()  # the last run out removes the shared folder
+
+
+def _split_file(tmp_path, n_series=300, length=60, at=52):
+    """Business days; every seventh series has an unadjusted 2:1 split at row ``at``, its
+    volume doubling with it (so the reader is sure of it)."""
+    frame = long_frame(n_series, length, seed=7)
+    frame["ds"] = np.tile(pd.bdate_range("2020-01-01", periods=length).values, n_series)
+    y, volume = frame["y"].to_numpy(), np.full(len(frame), 1e6)
+    for s in range(0, n_series, 7):
+        y[s * length + at : (s + 1) * length] /= 2
+        volume[s * length + at : (s + 1) * length] *= 2
+    frame["y"], frame["volume"] = y, volume
+    path = tmp_path / "splits.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["zoned hourly bars", "excluded splits"])
+def test_a_big_run_equals_one_run_on_zoned_bars_and_excluded_splits(tmp_path, kind):
+    if kind == "excluded splits":
+        path, read = _split_file(tmp_path), {"splits": "exclude"}
+    else:
+        path, read = _hourly_file(tmp_path), {}
+        frame = pd.read_parquet(path)
+        frame["ds"] = frame["ds"].dt.tz_localize("America/New_York")
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    settings = {"model": ["scale"], "cv": 12}
+    table = tmp_path / "table.parquet"
+    big = parts.fit_files(path, read=read, settings=settings, memory=4000 * parts.ROW_BYTES,
+                          folder=tmp_path / "kept", output=table)  # fmt: skip
+    alone = wf.fit(read_prices(path, **read), **settings)  # oracle: one run in memory
+    assert not big.rows_kept
+    assert big.overall == alone.overall and big.gaps == alone.gaps
+    assert (big.gaps["split"]["count"] if read else big.gaps["gap"]["count"]) > 0
+    pd.testing.assert_frame_equal(pd.read_parquet(table), alone.to_frame(), check_exact=True)

@@ -15,7 +15,7 @@ from weightfit.errors import ConfigError
 from weightfit.evaluate import metrics as m
 from weightfit.evaluate import multiple as mt
 from weightfit.evaluate import verdict as v
-from weightfit.evaluate.summary import Summary, Tally
+from weightfit.evaluate.summary import Summary, Tally, _num
 
 RETURNS = ("r2_price", "r2_return", "hit_rate", "hit_base", "pt", "p_pt")
 TESTS = ("test", "p_value", "q_value", "dm", "p_dm", "p_value_abs", "cw", "p_cw")
@@ -346,11 +346,6 @@ def _test_records(
     if "q_value" in by:
         out["benjamini_hochberg"] = {"q_value": _num(by["q_value"][j, s]), "over": "series"}
     return out
-
-
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return None if x != x else x
 
 
 def _overall_table(report: Report) -> pd.DataFrame:
