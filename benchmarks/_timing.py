@@ -3,8 +3,11 @@ best of ``repeat`` timed calls; the thread counts each side could use are record
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 WARMUP = 1
@@ -24,6 +27,49 @@ def timed(fn: Callable[[], Any], repeat: int = 3, warmup: int = WARMUP) -> float
 
 
 best_of = timed  # the older name
+
+
+def peak_mb(setup: str, warm: str, call: str) -> float:
+    """MB by which ``call`` raises the resident memory of a fresh Python process and its
+    children (worker processes too) above what they hold after ``setup`` (imports, the input)
+    and ``warm`` (a small call that loads the code and starts any workers): polled every 5 ms
+    (psutil). A fresh process for each side, so neither inherits the other's heap."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    script = (
+        f"{setup}\n{warm}\nimport sys\nprint('ready', flush=True)\nsys.stdin.readline()\n{call}\n"
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    env = {
+        "PYTHONPATH": os.pathsep.join([root, os.path.join(root, "src")]),
+        "PATH": "/usr/bin:/bin",
+    }
+    child = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    me = psutil.Process(child.pid)
+
+    def rss() -> int:
+        total = 0
+        for p in [me, *me.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):  # a worker ended while being read
+                total += p.memory_info().rss
+        return total
+
+    assert child.stdout is not None and child.stdin is not None
+    if child.stdout.readline().strip() != "ready":
+        raise RuntimeError(f"the measuring process failed: {child.wait()}")
+    before = peak = rss()
+    child.stdin.write("\n")
+    child.stdin.flush()
+    while child.poll() is None:
+        peak = max(peak, rss())
+        time.sleep(0.005)
+    if child.returncode != 0:
+        raise RuntimeError(f"the measuring process failed: exit {child.returncode}")
+    return max(peak - before, 0) / 2**20
 
 
 def threads() -> dict[str, int]:

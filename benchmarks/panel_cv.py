@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 import weightfit as wf
-from benchmarks._timing import figure, target, threads, timed
+from benchmarks._timing import figure, peak_mb, target, threads, timed
 from benchmarks.panels import long_frame, walks
 
 SIZES = (10_000, 100_000)
@@ -109,7 +109,16 @@ def run(quick: bool = False) -> list[dict]:
         t_ref = timed(keep_last(partial(reference, df), theirs), repeat)
         t_ours = timed(keep_last(partial(ours, df), mine), repeat)
         worst = agree(mine[0], *theirs[0])
-        theirs.clear()
+        theirs.clear(), mine.clear()
+        setup = (
+            "from benchmarks.panels import long_frame, walks\n"
+            "from benchmarks.panel_cv import ours, reference\n"
+            f"df = long_frame(walks({max(sizes)}, 100)[:{n_series}])"
+        )
+        memory = {  # each side once more in a fresh process: the memory the call adds
+            "peak_added_mb": peak_mb(setup, "ours(df.head(2000))", "ours(df)"),
+            "reference_peak_added_mb": peak_mb(setup, "reference(df.head(2000))", "reference(df)"),
+        }
         goal = target(
             f"(b) wf.fit / statsforecast speed at {n_series:,} series", t_ref / t_ours, 50
         )
@@ -125,6 +134,7 @@ def run(quick: bool = False) -> list[dict]:
                 reference_processes=os.cpu_count(),
                 forecast_max_relative_difference=worst,
                 repeat=repeat,
+                **memory,
                 **({"targets": [goal]} if n_series == max(sizes) else {}),
             )
         )

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from benchmarks._timing import figure, target, threads, timed
+from benchmarks._timing import figure, peak_mb, target, threads, timed
 from weightfit.data import read_prices
 
 
@@ -59,6 +59,16 @@ def run(quick: bool = False) -> list[dict]:
         t_arrow = timed(lambda: with_arrow(path), repeat)
         t_ours = timed(lambda: read_prices(path), repeat)
         ours, oracle = read_prices(path), with_pandas(path)
+        small = yahoo_file(Path(tmp) / "SMALL.csv", 1000)
+        setup = (
+            "from weightfit.data import read_prices\n"
+            "from benchmarks.read_csv import with_pandas, with_arrow"
+        )
+        peaks = {  # each side once more in a fresh process: the memory the call adds
+            name: peak_mb(setup, f"{fn}({str(small)!r})", f"{fn}({str(path)!r})")
+            for name, fn in (("ours", "read_prices"), ("pandas", "with_pandas"),
+                             ("arrow", "with_arrow"))
+        }  # fmt: skip
         np.testing.assert_array_equal(ours["ds"].to_numpy(), oracle["Datetime"].to_numpy())
         np.testing.assert_array_equal(ours["y"].to_numpy(), oracle["Adj Close"].to_numpy())
     return [
@@ -68,6 +78,8 @@ def run(quick: bool = False) -> list[dict]:
             t_pandas,
             "pandas.read_csv with parse_dates",
             rows=rows,
+            peak_added_mb=peaks["ours"],
+            reference_peak_added_mb=peaks["pandas"],
             targets=[target(f"(c) read_prices vs pandas, {rows:,} rows", t_pandas / t_ours, 1.0)],
         ),
         figure(
@@ -76,6 +88,8 @@ def run(quick: bool = False) -> list[dict]:
             t_arrow,
             "pyarrow.csv.read_csv with timestamps",
             rows=rows,
+            peak_added_mb=peaks["ours"],
+            reference_peak_added_mb=peaks["arrow"],
             arrow_threads=pa.cpu_count(),
             threads=threads()["torch"],
             targets=[target(f"(c) read_prices vs pyarrow, {rows:,} rows", t_arrow / t_ours, 0.5)],
